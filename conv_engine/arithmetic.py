@@ -1,0 +1,381 @@
+"""Convolution arithmetic: sizes, padding rules, the ConvSpec and the one geometry function.
+
+Everything that knows how stride, padding and dilation move a window lives here; the ops,
+the step traces, the renderer and the UI all ask this module rather than re-deriving it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+
+Pair = tuple[int, int]
+Pads = tuple[int, int, int, int]  # top, bottom, left, right
+
+PADDING_MODES = ("valid", "same", "full")
+OPS = ("conv", "max", "avg")
+# A trace has one step (one animation frame) per output cell: beyond this it is no animation.
+MAX_STEPS = 10_000
+
+
+def _int(v: object, name: str) -> int:
+    """One integer parameter, or ValueError naming it."""
+    if isinstance(v, bool) or not isinstance(v, Integral):
+        raise ValueError(f"{name} must be an integer, got {v!r}")
+    return int(v)
+
+
+def pair(v: int | tuple[int, int] | list[int], name: str) -> Pair:
+    """An int or an (h, w) pair of ints, as an (h, w) tuple."""
+    if isinstance(v, tuple | list):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or an (h, w) pair, got {v!r}")
+        return (_int(v[0], name), _int(v[1], name))
+    n = _int(v, name)
+    return (n, n)
+
+
+def _at_least(p: Pair, lo: int, name: str) -> Pair:
+    for v in p:
+        if v < lo:
+            raise ValueError(f"{name} must be >= {lo}, got {v}")
+    return p
+
+
+def effective_kernel(k: int, dilation: int = 1) -> int:
+    """Extent of a dilated kernel: ``k_eff = d (k - 1) + 1``."""
+    return dilation * (k - 1) + 1
+
+
+def output_size(i: int, k: int, *, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """Output length of a direct convolution along one axis.
+
+    ``o = floor((i + 2p - k_eff) / s) + 1`` with ``k_eff = d (k - 1) + 1``.
+    """
+    i, k = _int(i, "input_size"), _int(k, "kernel_size")
+    s, p, d = _int(stride, "stride"), _int(padding, "padding"), _int(dilation, "dilation")
+    return _direct_len(i, k, s, p, p, d)
+
+
+def transposed_output_size(
+    i: int, k: int, *, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int:
+    """Output length of a transposed convolution along one axis (PyTorch semantics).
+
+    ``o = (i - 1) s - 2p + k_eff + output_padding``.
+    """
+    i, k = _int(i, "input_size"), _int(k, "kernel_size")
+    s, p, d = _int(stride, "stride"), _int(padding, "padding"), _int(dilation, "dilation")
+    a = _int(output_padding, "output_padding")
+    return _transposed_len(i, k, s, p, a, d)
+
+
+def _check_basic(i: int, k: int, s: int, d: int) -> None:
+    """The rules shared by every axis of every op."""
+    if i < 1:
+        raise ValueError(f"input_size must be >= 1, got {i}")
+    if k < 1:
+        raise ValueError(f"kernel_size must be >= 1, got {k}")
+    if s < 1:
+        raise ValueError(f"stride must be >= 1, got {s}")
+    if d < 1:
+        raise ValueError(f"dilation must be >= 1, got {d}")
+
+
+def _direct_len(i: int, k: int, s: int, before: int, after: int, d: int) -> int:
+    """Output length of a direct op over one axis padded by ``before``/``after``."""
+    _check_basic(i, k, s, d)
+    if before < 0 or after < 0:
+        raise ValueError(f"padding must be >= 0, got {min(before, after)}")
+    k_eff = effective_kernel(k, d)
+    padded = i + before + after
+    if k_eff > padded:
+        what = f"kernel_size {k}" + (f" with dilation {d} (extent {k_eff})" if d > 1 else "")
+        raise ValueError(f"{what} is larger than the padded input ({padded})")
+    return (padded - k_eff) // s + 1
+
+
+def _transposed_len(i: int, k: int, s: int, p: int, a: int, d: int) -> int:
+    """Output length of a transposed convolution over one axis."""
+    _check_basic(i, k, s, d)
+    k_eff = effective_kernel(k, d)
+    if p < 0:
+        raise ValueError(f"padding must be >= 0, got {p}")
+    if p > k_eff - 1:
+        raise ValueError(
+            f"padding must be <= dilation*(kernel_size-1) = {k_eff - 1} for a transposed "
+            f"convolution, got {p}"
+        )
+    if a < 0 or a >= max(s, d):
+        raise ValueError(
+            f"output_padding must be >= 0 and smaller than stride or dilation "
+            f"(< {max(s, d)}), got {a}"
+        )
+    return (i - 1) * s - 2 * p + k_eff + a
+
+
+def resolve_padding(
+    padding: int | tuple[int, int] | str, kernel_size: Pair, dilation: Pair, stride: Pair = (1, 1)
+) -> Pads:
+    """(top, bottom, left, right) padding for an int, an (h, w) pair or a mode name.
+
+    "valid" is no padding; "same" keeps the size at stride 1, an odd total going to the
+    bottom/right as PyTorch does; "full" pads ``k_eff - 1`` on each side.
+    """
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode not in PADDING_MODES:
+            raise ValueError(
+                f"padding must be an int, an (h, w) pair or one of {PADDING_MODES}, got {padding!r}"
+            )
+        k_eff = [effective_kernel(k, d) for k, d in zip(kernel_size, dilation, strict=True)]
+        if mode == "valid":
+            return (0, 0, 0, 0)
+        if mode == "full":
+            return (k_eff[0] - 1, k_eff[0] - 1, k_eff[1] - 1, k_eff[1] - 1)
+        if stride != (1, 1):
+            raise ValueError(f"padding='same' needs stride 1, got stride {stride}")
+        th, tw = k_eff[0] - 1, k_eff[1] - 1
+        return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    ph, pw = _at_least(pair(padding, "padding"), 0, "padding")
+    return (ph, ph, pw, pw)
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """One animated case: a convolution, transposed convolution or pooling on one channel.
+
+    Sizes are (h, w); an int means a square. For ``transposed=True`` the fields are those of
+    PyTorch's ``ConvTranspose2d``: ``input_size`` is the small map that gets upsampled and
+    ``padding`` is the padding of the direct convolution it transposes. ``data`` and
+    ``kernel_data`` optionally carry fixed values (nested tuples, so a spec stays hashable).
+    """
+
+    input_size: Pair | int = 5
+    kernel_size: Pair | int = 3
+    stride: Pair | int = 1
+    padding: Pair | int | str = 0
+    dilation: Pair | int = 1
+    transposed: bool = False
+    output_padding: Pair | int = 0
+    op: str = "conv"
+    numerical: bool = False
+    data: tuple[tuple[float, ...], ...] | None = None
+    kernel_data: tuple[tuple[float, ...], ...] | None = None
+
+    def __post_init__(self) -> None:
+        norm = {
+            "input_size": _at_least(pair(self.input_size, "input_size"), 1, "input_size"),
+            "kernel_size": _at_least(pair(self.kernel_size, "kernel_size"), 1, "kernel_size"),
+            "stride": _at_least(pair(self.stride, "stride"), 1, "stride"),
+            "dilation": _at_least(pair(self.dilation, "dilation"), 1, "dilation"),
+            "output_padding": _at_least(
+                pair(self.output_padding, "output_padding"), 0, "output_padding"
+            ),
+        }
+        padding = self.padding
+        if isinstance(padding, str):
+            padding = padding.lower()
+        else:
+            padding = _at_least(pair(padding, "padding"), 0, "padding")
+        norm["padding"] = padding
+        for name, value in norm.items():
+            object.__setattr__(self, name, value)
+        if self.op not in OPS:
+            raise ValueError(f"op must be one of {OPS}, got {self.op!r}")
+        if self.op != "conv":
+            self._check_pooling()
+        if self.transposed and isinstance(self.padding, str):
+            raise ValueError("padding of a transposed convolution must be a number, not a mode")
+        if not self.transposed and self.output_padding != (0, 0):
+            raise ValueError("output_padding applies only to a transposed convolution")
+        for name, arr in (("data", self.data), ("kernel_data", self.kernel_data)):
+            if arr is not None:
+                object.__setattr__(self, name, _as_tuple_grid(arr, name))
+        if self.data is not None and np.shape(self.data) != self.input_size:
+            raise ValueError(f"data has shape {np.shape(self.data)}, input_size is {self.input_size}")
+        if self.kernel_data is not None and np.shape(self.kernel_data) != self.kernel_size:
+            raise ValueError(
+                f"kernel_data has shape {np.shape(self.kernel_data)}, "
+                f"kernel_size is {self.kernel_size}"
+            )
+        self.output_shape  # noqa: B018 - validates every size rule once, at construction
+
+    def _check_pooling(self) -> None:
+        if self.transposed:
+            raise ValueError(f"op {self.op!r} cannot be transposed; only 'conv' can")
+        if self.op == "avg" and self.dilation != (1, 1):
+            raise ValueError("dilation must be 1 for average pooling")
+        t, b, left, right = self.pads
+        for p, k in ((max(t, b), self.kernel_size[0]), (max(left, right), self.kernel_size[1])):
+            if p > k // 2:
+                raise ValueError(
+                    f"padding must be at most half the pooling kernel ({k // 2}), got {p}"
+                )
+
+    @property
+    def pads(self) -> Pads:
+        """(top, bottom, left, right) padding of the direct op (for transposed: ``p`` each side)."""
+        if self.transposed:
+            ph, pw = self.padding
+            return (ph, ph, pw, pw)
+        return resolve_padding(self.padding, self.kernel_size, self.dilation, self.stride)
+
+    @property
+    def output_shape(self) -> Pair:
+        """(h, w) of the op's output."""
+        if self.transposed:
+            return tuple(  # type: ignore[return-value]
+                _transposed_len(i, k, s, p, a, d)
+                for i, k, s, p, a, d in zip(
+                    self.input_size, self.kernel_size, self.stride, self.padding,
+                    self.output_padding, self.dilation, strict=True,
+                )
+            )
+        t, b, left, right = self.pads
+        return (
+            _direct_len(self.input_size[0], self.kernel_size[0], self.stride[0], t, b,
+                        self.dilation[0]),
+            _direct_len(self.input_size[1], self.kernel_size[1], self.stride[1], left, right,
+                        self.dilation[1]),
+        )
+
+    @property
+    def output_size(self) -> Pair:
+        """Alias of :attr:`output_shape`: the (h, w) output size."""
+        return self.output_shape
+
+    @property
+    def steps(self) -> int:
+        """Number of animation frames: one per output cell."""
+        h, w = self.output_shape
+        return h * w
+
+    def check_animatable(self) -> None:
+        """Raise ValueError when the case has too many steps to animate."""
+        if self.steps > MAX_STEPS:
+            h, w = self.output_shape
+            raise ValueError(
+                f"output of {h}x{w} = {self.steps:,} cells is too large to animate "
+                f"(at most {MAX_STEPS:,} steps); use smaller sizes"
+            )
+
+
+def _as_tuple_grid(arr: object, name: str) -> tuple[tuple[float, ...], ...]:
+    """A 2-D numeric array as nested tuples (hashable)."""
+    a = np.asarray(arr)
+    if a.ndim != 2 or a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be a 2-D numeric array, got shape {a.shape}, dtype {a.dtype}")
+    return tuple(tuple(float(v) for v in row) for row in a.tolist())
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry: the drawn grid and the window of one output cell. The animation, the scrubber,
+# the captions and the numbers all come from here.
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """The grid the kernel slides over, as drawn.
+
+    For a direct op it is the input with its padding; for a transposed convolution it is the
+    input with ``s - 1`` zeros inserted between units, padded by ``p' = k_eff - 1 - p`` on
+    each side plus ``output_padding`` extra zeros at the bottom/right, as in the guide.
+    ``rows``/``cols``: the grid coordinate of each input row/column. The kernel then moves
+    over the grid with ``step`` and ``dilation``.
+    """
+
+    shape: Pair
+    rows: np.ndarray
+    cols: np.ndarray
+    step: Pair
+    dilation: Pair
+    kernel_size: Pair
+
+    def kind(self) -> np.ndarray:
+        """(H_g, W_g) array: 1 where an input unit sits, 0 for padding and inserted zeros."""
+        k = np.zeros(self.shape, dtype=np.uint8)
+        k[np.ix_(self.rows, self.cols)] = 1
+        return k
+
+    def input_index(self, gr: int, gc: int) -> tuple[int, int] | None:
+        """The input (row, col) drawn at grid cell (gr, gc), or None for padding/zeros."""
+        r = np.flatnonzero(self.rows == gr)
+        c = np.flatnonzero(self.cols == gc)
+        return (int(r[0]), int(c[0])) if r.size and c.size else None
+
+    def embed(self, x: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """``x`` (H, W) placed on the grid, other cells ``fill``."""
+        g = np.full(self.shape, fill, dtype=np.result_type(x.dtype, np.float64))
+        g[np.ix_(self.rows, self.cols)] = x
+        return g
+
+
+def grid_layout(spec: ConvSpec) -> GridLayout:
+    """The drawn grid of ``spec`` (see :class:`GridLayout`)."""
+    (ih, iw), (kh, kw) = spec.input_size, spec.kernel_size
+    if spec.transposed:
+        (sh, sw), (dh, dw) = spec.stride, spec.dilation
+        (ph, pw), (ah, aw) = spec.padding, spec.output_padding
+        qh, qw = effective_kernel(kh, dh) - 1 - ph, effective_kernel(kw, dw) - 1 - pw
+        shape = ((ih - 1) * sh + 1 + 2 * qh + ah, (iw - 1) * sw + 1 + 2 * qw + aw)
+        rows, cols = qh + sh * np.arange(ih), qw + sw * np.arange(iw)
+        return GridLayout(shape, rows, cols, (1, 1), spec.dilation, spec.kernel_size)
+    t, b, left, right = spec.pads
+    shape = (ih + t + b, iw + left + right)
+    return GridLayout(
+        shape, t + np.arange(ih), left + np.arange(iw), spec.stride, spec.dilation,
+        spec.kernel_size,
+    )
+
+
+def window(spec: ConvSpec, r: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid rows and columns of the kernel taps for output cell (r, c).
+
+    ``rows[i] = r * step + i * dilation`` (and likewise for columns) in the coordinates of
+    :func:`grid_layout`; the taps are the outer product of the two.
+    """
+    layout = grid_layout(spec)
+    return window_in(layout, r, c)
+
+
+def window_in(layout: GridLayout, r: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`window` for an already built layout (no recomputation per step)."""
+    (sh, sw), (dh, dw), (kh, kw) = layout.step, layout.dilation, layout.kernel_size
+    return r * sh + dh * np.arange(kh), c * sw + dw * np.arange(kw)
+
+
+def receptive_cells(spec: ConvSpec, r: int, c: int) -> list[tuple[int, int] | None]:
+    """Input (row, col) of each kernel tap of output (r, c), row-major; None on padding/zeros."""
+    layout = grid_layout(spec)
+    rows, cols = window_in(layout, r, c)
+    return [layout.input_index(int(gr), int(gc)) for gr in rows for gc in cols]
+
+
+def describe(spec: ConvSpec) -> str:
+    """The output-size formula with the spec's numbers substituted, one line per axis."""
+    lines = []
+    for axis, name in ((0, "height"), (1, "width")):
+        i, k = spec.input_size[axis], spec.kernel_size[axis]
+        s, d = spec.stride[axis], spec.dilation[axis]
+        o = spec.output_shape[axis]
+        k_eff = effective_kernel(k, d)
+        keff = f"k_eff = {d}·({k}-1)+1 = {k_eff}; " if d > 1 else ""
+        if spec.transposed:
+            p, a = spec.padding[axis], spec.output_padding[axis]
+            lines.append(
+                f"{name}: {keff}o = (i-1)·s - 2p + k_eff + a = ({i}-1)·{s} - 2·{p} + {k_eff}"
+                f" + {a} = {o}"
+            )
+        else:
+            lo, hi = spec.pads[2 * axis], spec.pads[2 * axis + 1]
+            ptxt = f"2·{lo}" if lo == hi else f"({lo}+{hi})"
+            lines.append(
+                f"{name}: {keff}o = ⌊(i + 2p - k_eff)/s⌋ + 1 = ⌊({i} + {ptxt} - {k_eff})/{s}⌋ + 1"
+                f" = {o}"
+            )
+    return "\n".join(lines)
+
+

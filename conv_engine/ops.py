@@ -1,0 +1,287 @@
+"""Vectorised convolution, transposed convolution, pooling and the 1x1 convolution.
+
+Semantics follow PyTorch: cross-correlation (no kernel flip), channel-first arrays,
+weights (C_out, C_in, kH, kW) and transposed weights (C_in, C_out, kH, kW).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .arithmetic import (
+    _direct_len,
+    _transposed_len,
+    effective_kernel,
+    pair,
+    resolve_padding,
+)
+
+# Bytes of im2col buffer per band: big enough for efficient matrix products, small enough
+# that conv2d's peak extra memory stays a small multiple of its input + output.
+_BAND_BYTES = 16 * 2**20
+
+
+def _array(x: object, name: str, ndim: int) -> np.ndarray:
+    """A numeric ndarray with ``ndim`` dimensions, or ValueError naming it."""
+    a = np.asarray(x)
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {a.shape}")
+    return a
+
+
+def _float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """float32 when every float input is float32 (or smaller), else float64."""
+    dt = np.result_type(*(a.dtype for a in arrays))
+    return np.dtype(np.float32) if dt in (np.float16, np.float32) else np.dtype(np.float64)
+
+
+def _bias(bias: object, c_out: int, dtype: np.dtype) -> np.ndarray | None:
+    if bias is None:
+        return None
+    b = _array(bias, "bias", 1)
+    if b.shape[0] != c_out:
+        raise ValueError(f"bias must have {c_out} entries (one per output channel), got {b.shape[0]}")
+    return b.astype(dtype, copy=False)
+
+
+def _pad(x: np.ndarray, pads: tuple[int, int, int, int], value: float = 0.0) -> np.ndarray:
+    t, b, left, right = pads
+    if not any(pads):
+        return x
+    return np.pad(x, ((0, 0), (t, b), (left, right)), constant_values=value)
+
+
+def _windows(
+    xp: np.ndarray, k: tuple[int, int], s: tuple[int, int], d: tuple[int, int], out: tuple[int, int]
+) -> np.ndarray:
+    """View (C, H_out, W_out, kH, kW) of every kernel window of padded ``xp``; no copy."""
+    keff = (effective_kernel(k[0], d[0]), effective_kernel(k[1], d[1]))
+    v = sliding_window_view(xp, keff, axis=(1, 2))
+    return v[:, :: s[0], :: s[1], :: d[0], :: d[1]][:, : out[0], : out[1]]
+
+
+def conv2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
+    """2-D cross-correlation of a multi-channel map, as PyTorch's ``conv2d``.
+
+    Parameters
+    ----------
+    x : (C_in, H, W) array
+    w : (C_out, C_in, kH, kW) array
+    bias : (C_out,) array, optional
+    stride, dilation : int or (h, w)
+    padding : int, (h, w), or "valid" / "same" (stride 1 only) / "full"
+
+    Returns
+    -------
+    (C_out, H_out, W_out) array with ``H_out = floor((H + 2p - k_eff) / s) + 1``,
+    ``k_eff = d (k - 1) + 1``; float32 when the inputs are float32.
+    """
+    x, w = _array(x, "x", 3), _array(w, "w", 4)
+    if w.shape[1] != x.shape[0]:
+        raise ValueError(
+            f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[1]} (w.shape[1])"
+        )
+    k = (w.shape[2], w.shape[3])
+    s, d = pair(stride, "stride"), pair(dilation, "dilation")
+    pads = resolve_padding(padding, k, d, s)
+    out_hw = (
+        _direct_len(x.shape[1], k[0], s[0], pads[0], pads[1], d[0]),
+        _direct_len(x.shape[2], k[1], s[1], pads[2], pads[3], d[1]),
+    )
+    dtype = _float_dtype(x, w)
+    b = _bias(bias, w.shape[0], dtype)
+    return _conv2d(x.astype(dtype, copy=False), w.astype(dtype, copy=False), b, s, pads, d, out_hw)
+
+
+def _conv2d(x, w, b, s, pads, d, out_hw) -> np.ndarray:
+    """conv2d on validated arrays: im2col in row bands, one matrix product per band."""
+    c_out, c_in, kh, kw = w.shape
+    ho, wo = out_hw
+    out = np.empty((c_out, ho, wo), dtype=x.dtype)
+    if kh == kw == 1 and s == (1, 1) and not any(pads):
+        out[:] = _matmul_channels(w[:, :, 0, 0], x)
+    else:
+        win = _windows(_pad(x, pads), (kh, kw), s, d, out_hw)
+        wmat = w.reshape(c_out, c_in * kh * kw)
+        rows = max(1, _BAND_BYTES // (c_in * kh * kw * wo * x.itemsize))
+        for r0 in range(0, ho, rows):  # bands of output rows, not pixels
+            r1 = min(ho, r0 + rows)
+            cols = win[:, r0:r1].transpose(0, 3, 4, 1, 2).reshape(c_in * kh * kw, -1)
+            np.matmul(wmat, cols, out=out[:, r0:r1].reshape(c_out, -1))
+    if b is not None:
+        out += b[:, None, None]
+    return out
+
+
+def _matmul_channels(wm: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(C_out, C_in) @ (C_in, H, W) -> (C_out, H, W) as a single matrix product."""
+    c, h, wd = x.shape
+    return (wm @ x.reshape(c, h * wd)).reshape(wm.shape[0], h, wd)
+
+
+def conv_transpose2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    bias: np.ndarray | None = None,
+    *,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    output_padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
+    """Transposed convolution, as PyTorch's ``conv_transpose2d``.
+
+    Computed, as the guide draws it, as a direct convolution with stride 1 over ``x`` with
+    ``s - 1`` zeros inserted between units, padded by ``k_eff - 1 - p`` (plus
+    ``output_padding`` at the bottom/right), with the kernel flipped and its channel axes swapped.
+
+    Parameters
+    ----------
+    x : (C_in, H, W) array
+    w : (C_in, C_out, kH, kW) array
+    bias : (C_out,) array, optional
+
+    Returns
+    -------
+    (C_out, H_out, W_out) with ``H_out = (H - 1) s - 2p + k_eff + output_padding``.
+    """
+    x, w = _array(x, "x", 3), _array(w, "w", 4)
+    if w.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[0]} (w.shape[0])"
+        )
+    k = (w.shape[2], w.shape[3])
+    s, d = pair(stride, "stride"), pair(dilation, "dilation")
+    p, a = pair(padding, "padding"), pair(output_padding, "output_padding")
+    out_hw = tuple(
+        _transposed_len(x.shape[ax + 1], k[ax], s[ax], p[ax], a[ax], d[ax]) for ax in (0, 1)
+    )
+    dtype = _float_dtype(x, w)
+    b = _bias(bias, w.shape[1], dtype)
+    c, h, wd = x.shape
+    z = np.zeros((c, (h - 1) * s[0] + 1, (wd - 1) * s[1] + 1), dtype=dtype)
+    z[:, :: s[0], :: s[1]] = x
+    q = [effective_kernel(k[ax], d[ax]) - 1 - p[ax] for ax in (0, 1)]
+    pads = (q[0], q[0] + a[0], q[1], q[1] + a[1])
+    wf = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), dtype=dtype)
+    return _conv2d(z, wf, b, (1, 1), pads, d, out_hw)
+
+
+def _pool_args(x, kernel_size, stride, padding, dilation):
+    x = _array(x, "x", 3)
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None else pair(stride, "stride")
+    d = pair(dilation, "dilation")
+    pads = resolve_padding(padding, k, d, s)
+    for p, kk in ((max(pads[:2]), k[0]), (max(pads[2:]), k[1])):
+        if p > kk // 2:
+            raise ValueError(f"padding must be at most half the pooling kernel ({kk // 2}), got {p}")
+    out_hw = (
+        _direct_len(x.shape[1], k[0], s[0], pads[0], pads[1], d[0]),
+        _direct_len(x.shape[2], k[1], s[1], pads[2], pads[3], d[1]),
+    )
+    return x, k, s, d, pads, out_hw
+
+
+def max_pool2d(
+    x: np.ndarray,
+    kernel_size: int | tuple[int, int],
+    *,
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
+    """Max pooling of (C, H, W), as PyTorch's ``max_pool2d`` (padding never wins the max).
+
+    ``stride`` defaults to ``kernel_size``; padding is at most half the kernel. Output
+    (C, H_out, W_out) with the convolution's size formula.
+    """
+    x, k, s, d, pads, out_hw = _pool_args(x, kernel_size, stride, padding, dilation)
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min if x.dtype.kind in "iu" else 0
+    win = _windows(_pad(x, pads, fill), k, s, d, out_hw)
+    return _reduce_windows(win, np.max, x.dtype)
+
+
+def avg_pool2d(
+    x: np.ndarray,
+    kernel_size: int | tuple[int, int],
+    *,
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> np.ndarray:
+    """Average pooling of (C, H, W), as PyTorch's ``avg_pool2d`` (padded zeros are counted).
+
+    ``stride`` defaults to ``kernel_size``. Output (C, H_out, W_out), float.
+    """
+    x, k, s, d, pads, out_hw = _pool_args(x, kernel_size, stride, padding, 1)
+    dtype = _float_dtype(x)
+    win = _windows(_pad(x.astype(dtype, copy=False), pads), k, s, d, out_hw)
+    return _reduce_windows(win, np.mean, dtype)
+
+
+def _reduce_windows(win: np.ndarray, fn, dtype) -> np.ndarray:
+    """fn over each window; taps are reduced one at a time to avoid a strided-view copy."""
+    kh, kw = win.shape[-2:]
+    if fn is np.max:
+        acc = win[..., 0, 0].copy()
+        for i in range(kh):  # loops over kernel taps, never over pixels
+            for j in range(kw):
+                np.maximum(acc, win[..., i, j], out=acc)
+        return acc.astype(dtype, copy=False)
+    acc = np.zeros(win.shape[:3], dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            acc += win[..., i, j]
+    acc /= kh * kw
+    return acc
+
+
+def pointwise(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """The 1x1 convolution: one linear map of each pixel's channel vector.
+
+    Parameters
+    ----------
+    x : (C_in, H, W) array
+    w : (C_out, C_in) array
+    bias : (C_out,) array, optional
+
+    Returns
+    -------
+    (C_out, H, W): ``out[:, i, j] = w @ x[:, i, j] + bias``.
+    """
+    x, w = _array(x, "x", 3), _array(w, "w", 2)
+    if w.shape[1] != x.shape[0]:
+        raise ValueError(
+            f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[1]} (w.shape[1])"
+        )
+    dtype = _float_dtype(x, w)
+    b = _bias(bias, w.shape[0], dtype)
+    out = _matmul_channels(w.astype(dtype, copy=False), x.astype(dtype, copy=False))
+    if b is not None:
+        out += b[:, None, None]
+    return out
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0)`` elementwise."""
+    return np.maximum(_array_any(x), 0)
+
+
+def _array_any(x: object) -> np.ndarray:
+    a = np.asarray(x)
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"x must be numeric, got dtype {a.dtype}")
+    return a
