@@ -2,6 +2,11 @@
 
 import streamlit as st
 
+from ui.common import PAGES
+
 st.set_page_config(page_title="Convolution visualiser", page_icon="🔲", layout="wide")
-st.title("Convolution visualiser")
-st.write("Animated convolution arithmetic is on its way.")
+page = st.navigation([
+    st.Page(path, title=title, icon=icon, default=i == 0)
+    for i, (path, title, icon) in enumerate(PAGES)
+])
+page.run()

@@ -103,17 +103,28 @@ def _transposed_len(i: int, k: int, s: int, p: int, a: int, d: int) -> int:
     k_eff = effective_kernel(k, d)
     if p < 0:
         raise ValueError(f"padding must be >= 0, got {p}")
-    if p > k_eff - 1:
-        raise ValueError(
-            f"padding must be <= dilation*(kernel_size-1) = {k_eff - 1} for a transposed "
-            f"convolution, got {p}"
-        )
     if a < 0 or a >= max(s, d):
         raise ValueError(
             f"output_padding must be >= 0 and smaller than stride or dilation "
             f"(< {max(s, d)}), got {a}"
         )
-    return (i - 1) * s - 2 * p + k_eff + a
+    o = (i - 1) * s - 2 * p + k_eff + a
+    if o < 1:
+        raise ValueError(
+            f"padding {p} crops the whole output of the transposed convolution: "
+            f"(i-1)·s - 2p + k_eff + a = ({i}-1)·{s} - 2·{p} + {k_eff} + {a} = {o} < 1"
+        )
+    return o
+
+
+def _check_drawable_transposed(k: int, p: int, d: int) -> None:
+    """The guide's drawing pads the zero-inserted input by ``k_eff - 1 - p``: it must be >= 0."""
+    k_eff = effective_kernel(k, d)
+    if p > k_eff - 1:
+        raise ValueError(
+            f"padding must be <= dilation*(kernel_size-1) = {k_eff - 1} to draw a transposed "
+            f"convolution, got {p}"
+        )
 
 
 def resolve_padding(
@@ -189,6 +200,9 @@ class ConvSpec:
             self._check_pooling()
         if self.transposed and isinstance(self.padding, str):
             raise ValueError("padding of a transposed convolution must be a number, not a mode")
+        if self.transposed:
+            for k, p, d in zip(self.kernel_size, self.padding, self.dilation, strict=True):
+                _check_drawable_transposed(k, p, d)
         if not self.transposed and self.output_padding != (0, 0):
             raise ValueError("output_padding applies only to a transposed convolution")
         for name, arr in (("data", self.data), ("kernel_data", self.kernel_data)):

@@ -171,13 +171,19 @@ def conv_transpose2d(
     )
     dtype = _float_dtype(x, w)
     b = _bias(bias, w.shape[1], dtype)
-    c, h, wd = x.shape
-    z = np.zeros((c, (h - 1) * s[0] + 1, (wd - 1) * s[1] + 1), dtype=dtype)
-    z[:, :: s[0], :: s[1]] = x
-    q = [effective_kernel(k[ax], d[ax]) - 1 - p[ax] for ax in (0, 1)]
-    pads = (q[0], q[0] + a[0], q[1], q[1] + a[1])
+    # The guide's grid: input unit r at row q + r*s, q = k_eff - 1 - p, a extra rows at the
+    # bottom. PyTorch also allows p > k_eff - 1; q < 0 then crops units off the grid's edges.
+    keff = [effective_kernel(k[ax], d[ax]) for ax in (0, 1)]
+    q = [keff[ax] - 1 - p[ax] for ax in (0, 1)]
+    grid = np.zeros((x.shape[0], out_hw[0] + keff[0] - 1, out_hw[1] + keff[1] - 1), dtype=dtype)
+    first = [max(0, -(q[ax] // s[ax])) for ax in (0, 1)]
+    last = [min(x.shape[ax + 1] - 1, (grid.shape[ax + 1] - 1 - q[ax]) // s[ax]) for ax in (0, 1)]
+    if last[0] >= first[0] and last[1] >= first[1]:
+        rows = slice(q[0] + s[0] * first[0], q[0] + s[0] * last[0] + 1, s[0])
+        cols = slice(q[1] + s[1] * first[1], q[1] + s[1] * last[1] + 1, s[1])
+        grid[:, rows, cols] = x[:, first[0] : last[0] + 1, first[1] : last[1] + 1]
     wf = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), dtype=dtype)
-    return _conv2d(z, wf, b, (1, 1), pads, d, out_hw)
+    return _conv2d(grid, wf, b, (1, 1), (0, 0, 0, 0), d, out_hw)
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation):

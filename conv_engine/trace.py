@@ -134,13 +134,23 @@ def trace(spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = No
     return Trace(spec, x, w)
 
 
+def random_data(
+    input_size: tuple[int, int], kernel_size: tuple[int, int], seed: int = DEFAULT_SEED
+) -> tuple[np.ndarray, np.ndarray]:
+    """The guide's kind of numbers: ``randint(0, 4, input)`` then ``randint(0, 3, kernel)``.
+
+    Uses numpy's legacy generator, so seed 1234 with a 5x5 input and 3x3 kernel gives the
+    guide's exact data.
+    """
+    rng = np.random.RandomState(seed)
+    return rng.randint(0, 4, input_size), rng.randint(0, 3, kernel_size)
+
+
 def default_data(
     spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(x, w)`` for a spec: given arrays, else the spec's data, else the guide's random ints."""
-    rng = np.random.RandomState(DEFAULT_SEED)  # the guide's legacy generator and seed
-    gx = rng.randint(0, 4, spec.input_size)
-    gw = rng.randint(0, 3, spec.kernel_size)
+    gx, gw = random_data(spec.input_size, spec.kernel_size)
     if x is None:
         x = np.asarray(spec.data, dtype=float) if spec.data is not None else gx
     if w is None:

@@ -1,0 +1,800 @@
+"""Why 1x1 convolutions matter, in numbers: Inception costs, receptive fields, NiN and FC = 1x1.
+
+Costs count weights and multiply-adds only (no biases); a convolution producing an
+``H x W x C_out`` map with a ``kh x kw`` kernel over ``C_in`` channels has
+``C_out * C_in * kh * kw`` weights and does ``H * W * C_out * C_in * kh * kw`` multiply-adds.
+
+Receptive fields are one-dimensional per axis (layers have square kernels) and use the
+convention that input pixel centres sit at integer coordinates ``0 .. N-1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+
+from .arithmetic import _direct_len, _int, effective_kernel, pair
+from .ops import _array, _bias, _float_dtype, pointwise, relu
+
+# ---------------------------------------------------------------------------------------------
+# Costs of convolutions and of an Inception module
+
+
+def _positive(v: object, name: str) -> int:
+    """An integer >= 1, or ValueError naming it."""
+    n = _int(v, name)
+    if n < 1:
+        raise ValueError(f"{name} must be >= 1, got {n}")
+    return n
+
+
+def _positive_pair(v: object, name: str) -> tuple[int, int]:
+    """An int or (h, w) pair of integers >= 1, as (h, w)."""
+    h, w = pair(v, name)  # type: ignore[arg-type]
+    for n in (h, w):
+        if n < 1:
+            raise ValueError(f"{name} must be >= 1, got {n}")
+    return (h, w)
+
+
+@dataclass(frozen=True)
+class ConvCost:
+    """Weights and multiply-adds of one convolution whose output is ``size`` (h, w).
+
+    ``params = C_out * C_in * kh * kw``; ``mult_adds = h * w * params`` (biases not counted).
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, int]
+    size: tuple[int, int]
+
+    @property
+    def params(self) -> int:
+        """Number of weights, ``C_out * C_in * kh * kw``."""
+        return self.out_channels * self.in_channels * self.kernel[0] * self.kernel[1]
+
+    @property
+    def mult_adds(self) -> int:
+        """Multiply-adds, one ``kh * kw * C_in`` dot product per output value."""
+        return self.size[0] * self.size[1] * self.params
+
+    @property
+    def label(self) -> str:
+        """Short description, e.g. ``"5x5, 192 -> 32"``."""
+        kh, kw = self.kernel
+        return f"{kh}x{kw}, {self.in_channels} -> {self.out_channels}"
+
+
+def conv_cost(
+    in_channels: int, out_channels: int, kernel: int | tuple[int, int], size: int | tuple[int, int]
+) -> ConvCost:
+    """Cost of one convolution layer.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int, >= 1
+    kernel : int or (kh, kw), >= 1
+    size : int or (h, w), >= 1
+        Spatial size of the *output* (equal to the input's for a "same" convolution).
+
+    Returns
+    -------
+    ConvCost
+        ``params = C_out * C_in * kh * kw`` and ``mult_adds = h * w * params``. The classic
+        example, 5x5 from 28x28x192 to 32 channels: ``28*28*32*5*5*192 = 120,422,400``.
+    """
+    return ConvCost(
+        _positive(in_channels, "in_channels"),
+        _positive(out_channels, "out_channels"),
+        _positive_pair(kernel, "kernel"),
+        _positive_pair(size, "size"),
+    )
+
+
+@dataclass(frozen=True)
+class BranchCost:
+    """One Inception branch, as its convolutions with and without the 1x1 reduction.
+
+    ``layers`` are the module's convolutions (e.g. 1x1 reduce then 3x3), ``naive_layers``
+    the same branch without the reduction. The max pool of the pool branch has no weights
+    and its comparisons are not multiply-adds, so that branch lists only its pool proj 1x1.
+    """
+
+    name: str
+    out_channels: int
+    layers: tuple[ConvCost, ...]
+    naive_layers: tuple[ConvCost, ...]
+
+    @property
+    def params(self) -> int:
+        """Weights of the branch with its 1x1 reduction."""
+        return sum(c.params for c in self.layers)
+
+    @property
+    def mult_adds(self) -> int:
+        """Multiply-adds of the branch with its 1x1 reduction."""
+        return sum(c.mult_adds for c in self.layers)
+
+    @property
+    def naive_params(self) -> int:
+        """Weights of the branch without the reduction."""
+        return sum(c.params for c in self.naive_layers)
+
+    @property
+    def naive_mult_adds(self) -> int:
+        """Multiply-adds of the branch without the reduction."""
+        return sum(c.mult_adds for c in self.naive_layers)
+
+
+@dataclass(frozen=True)
+class InceptionCost:
+    """Cost of an Inception module with and without its 1x1 reductions.
+
+    ``branches`` are, in order, "1x1", "3x3", "5x5" and "pool proj" (see :class:`BranchCost`);
+    every branch keeps the spatial ``size`` and the outputs are concatenated along channels.
+    """
+
+    in_channels: int
+    size: tuple[int, int]
+    branches: tuple[BranchCost, ...]
+
+    @property
+    def out_channels(self) -> int:
+        """``n1x1 + n3x3 + n5x5 + pool_proj``: the channels of the concatenated output."""
+        return sum(b.out_channels for b in self.branches)
+
+    @property
+    def params(self) -> int:
+        """Weights with the 1x1 reductions (no biases)."""
+        return sum(b.params for b in self.branches)
+
+    @property
+    def mult_adds(self) -> int:
+        """Multiply-adds with the 1x1 reductions."""
+        return sum(b.mult_adds for b in self.branches)
+
+    @property
+    def naive_params(self) -> int:
+        """Weights with 3x3 and 5x5 applied straight to the input."""
+        return sum(b.naive_params for b in self.branches)
+
+    @property
+    def naive_mult_adds(self) -> int:
+        """Multiply-adds with 3x3 and 5x5 applied straight to the input."""
+        return sum(b.naive_mult_adds for b in self.branches)
+
+    @property
+    def savings(self) -> float:
+        """``naive_mult_adds / mult_adds``: how many times cheaper the reductions make it."""
+        return self.naive_mult_adds / self.mult_adds
+
+
+# Column names of an Inception module's hyper-parameters, in the order of GoogLeNet's Table 1
+# and of :func:`inception_cost`'s arguments.
+INCEPTION_FIELDS = (
+    "in_channels", "size", "n1x1", "n3x3_reduce", "n3x3", "n5x5_reduce", "n5x5", "pool_proj",
+)
+
+# GoogLeNet's nine Inception modules (Szegedy et al. 2015, Table 1), as INCEPTION_FIELDS tuples:
+# ``inception_cost(*GOOGLENET_INCEPTION["3a"])``.
+GOOGLENET_INCEPTION: dict[str, tuple[int, ...]] = {
+    "3a": (192, 28, 64, 96, 128, 16, 32, 32),
+    "3b": (256, 28, 128, 128, 192, 32, 96, 64),
+    "4a": (480, 14, 192, 96, 208, 16, 48, 64),
+    "4b": (512, 14, 160, 112, 224, 24, 64, 64),
+    "4c": (512, 14, 128, 128, 256, 24, 64, 64),
+    "4d": (512, 14, 112, 144, 288, 32, 64, 64),
+    "4e": (528, 14, 256, 160, 320, 32, 128, 128),
+    "5a": (832, 7, 256, 160, 320, 32, 128, 128),
+    "5b": (832, 7, 384, 192, 384, 48, 128, 128),
+}
+
+
+def inception_cost(
+    in_channels: int,
+    size: int | tuple[int, int],
+    n1x1: int,
+    n3x3_reduce: int,
+    n3x3: int,
+    n5x5_reduce: int,
+    n5x5: int,
+    pool_proj: int,
+) -> InceptionCost:
+    """Weights and multiply-adds of an Inception module, with and without 1x1 reductions.
+
+    Branches (all "same", so every output is ``size``; ``C = in_channels``, ``HW = h * w``):
+
+    - 1x1: ``C * n1x1`` weights;
+    - 3x3: 1x1 to ``n3x3_reduce`` then 3x3, ``C * r3 + r3 * n3x3 * 9``
+      (naive: ``C * n3x3 * 9``);
+    - 5x5: 1x1 to ``n5x5_reduce`` then 5x5, ``C * r5 + r5 * n5x5 * 25``
+      (naive: ``C * n5x5 * 25``);
+    - pool: 3x3 max pool (stride 1) then 1x1 to ``pool_proj``, ``C * pool_proj`` in both.
+
+    ``mult_adds = HW * params`` since every layer keeps the spatial size.
+
+    Parameters
+    ----------
+    in_channels : int, >= 1
+    size : int or (h, w), >= 1
+        Spatial size of the input (and of every branch's output).
+    n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj : int, >= 1
+        Output channels of each convolution, as in GoogLeNet's Table 1.
+
+    Returns
+    -------
+    InceptionCost
+        ``params``, ``mult_adds``, ``naive_params``, ``naive_mult_adds``, ``out_channels``
+        and the per-branch breakdown ``branches``.
+    """
+    c = _positive(in_channels, "in_channels")
+    hw = _positive_pair(size, "size")
+    n = {
+        name: _positive(v, name)
+        for name, v in zip(
+            INCEPTION_FIELDS[2:], (n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj),
+            strict=True,
+        )
+    }
+
+    def conv(cin: int, cout: int, k: int) -> ConvCost:
+        return ConvCost(cin, cout, (k, k), hw)
+
+    branches = (
+        BranchCost("1x1", n["n1x1"], (conv(c, n["n1x1"], 1),), (conv(c, n["n1x1"], 1),)),
+        BranchCost(
+            "3x3",
+            n["n3x3"],
+            (conv(c, n["n3x3_reduce"], 1), conv(n["n3x3_reduce"], n["n3x3"], 3)),
+            (conv(c, n["n3x3"], 3),),
+        ),
+        BranchCost(
+            "5x5",
+            n["n5x5"],
+            (conv(c, n["n5x5_reduce"], 1), conv(n["n5x5_reduce"], n["n5x5"], 5)),
+            (conv(c, n["n5x5"], 5),),
+        ),
+        BranchCost(
+            "pool proj", n["pool_proj"], (conv(c, n["pool_proj"], 1),),
+            (conv(c, n["pool_proj"], 1),),
+        ),
+    )
+    return InceptionCost(c, hw, branches)
+
+
+def googlenet_table() -> list[dict[str, object]]:
+    """One row per GoogLeNet Inception module: its name, INCEPTION_FIELDS and its costs.
+
+    Keys: ``"module"``, the INCEPTION_FIELDS, ``"out_channels"``, ``"params"``,
+    ``"mult_adds"``, ``"naive_params"``, ``"naive_mult_adds"`` (all ints but the name).
+    """
+    rows = []
+    for name, values in GOOGLENET_INCEPTION.items():
+        cost = inception_cost(*values)
+        rows.append(
+            {"module": name, **dict(zip(INCEPTION_FIELDS, values, strict=True)),
+             "out_channels": cost.out_channels, "params": cost.params,
+             "mult_adds": cost.mult_adds, "naive_params": cost.naive_params,
+             "naive_mult_adds": cost.naive_mult_adds}
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Receptive fields
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Geometry of one convolution or pooling layer (square kernel, same on both axes)."""
+
+    kernel: int
+    stride: int = 1
+    padding: int = 0
+    dilation: int = 1
+
+    def __post_init__(self) -> None:
+        for name, lo in (("kernel", 1), ("stride", 1), ("padding", 0), ("dilation", 1)):
+            v = _int(getattr(self, name), name)
+            if v < lo:
+                raise ValueError(f"{name} must be >= {lo}, got {v}")
+            object.__setattr__(self, name, v)
+
+    @property
+    def k_eff(self) -> int:
+        """Extent of the dilated kernel, ``d (k - 1) + 1``."""
+        return effective_kernel(self.kernel, self.dilation)
+
+
+LayerLike = Layer | int | tuple[int, ...] | list[int]
+
+
+def _layers(layers: Sequence[LayerLike]) -> list[Layer]:
+    """Layers from Layer objects, kernel ints or (kernel, stride, padding, dilation) tuples."""
+    if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or not layers:
+        raise ValueError(f"layers must be a non-empty sequence of layers, got {layers!r}")
+    out = []
+    for i, spec in enumerate(layers):
+        if isinstance(spec, Layer):
+            out.append(spec)
+            continue
+        if isinstance(spec, tuple | list):
+            if not 1 <= len(spec) <= 4:
+                raise ValueError(
+                    f"layers[{i}] must be (kernel, stride, padding, dilation), got {spec!r}"
+                )
+            args = tuple(spec)
+        else:
+            args = (spec,)
+        try:
+            out.append(Layer(*args))
+        except ValueError as e:
+            raise ValueError(f"layers[{i}]: {e}") from None
+    return out
+
+
+def _lengths(layers: list[Layer], n: int, name: str) -> list[int]:
+    """Map length before the first layer and after each layer along one axis."""
+    lens = [n]
+    for i, lay in enumerate(layers):
+        try:
+            lens.append(_direct_len(lens[-1], lay.kernel, lay.stride, lay.padding, lay.padding,
+                                    lay.dilation))
+        except ValueError as e:
+            raise ValueError(f"layers[{i}] on {name} {n}: {e}") from None
+    return lens
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Receptive field of the cells after one layer, in input pixel coordinates.
+
+    Output cell ``n`` of this layer is centred at input coordinate ``c = start + n * jump``
+    and its field spans the ``size`` pixels from ``c - (size - 1) / 2`` to ``c + (size - 1) / 2``
+    (every one of them feeds it unless dilation, or a stride larger than a kernel, leaves
+    holes). ``out_size`` is the (h, w) of this layer's output when an input size was given.
+    """
+
+    layer: Layer
+    size: int
+    jump: int
+    start: float
+    out_size: tuple[int, int] | None = field(default=None)
+
+
+def receptive_field(
+    layers: Sequence[LayerLike], input_size: int | tuple[int, int] | None = None
+) -> list[ReceptiveField]:
+    """Receptive field size, jump and start after each layer of a stack.
+
+    With input pixel centres at integer coordinates (``size_0 = 1``, ``jump_0 = 1``,
+    ``start_0 = 0``), layer ``l`` with kernel ``k``, stride ``s``, padding ``p`` and
+    dilation ``d`` (``k_eff = d (k - 1) + 1``) gives::
+
+        jump_l  = jump_{l-1} * s
+        size_l  = size_{l-1} + (k_eff - 1) * jump_{l-1}
+        start_l = start_{l-1} + ((k_eff - 1) / 2 - p) * jump_{l-1}
+
+    Parameters
+    ----------
+    layers : sequence of Layer, int (kernel only) or (kernel, stride, padding, dilation)
+    input_size : int or (h, w), optional
+        When given, each row also carries its output size and layers that do not fit raise.
+
+    Returns
+    -------
+    list of ReceptiveField
+        One row per layer, in order; ``start`` is a float (a half for even ``k_eff``).
+    """
+    stack = _layers(layers)
+    sizes: list[tuple[int, int] | None] = [None] * len(stack)
+    if input_size is not None:
+        h, w = _positive_pair(input_size, "input_size")
+        lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
+        sizes = list(zip(lh[1:], lw[1:], strict=True))
+    rows = []
+    size, jump, start = 1, 1, 0.0
+    for lay, out in zip(stack, sizes, strict=True):
+        size += (lay.k_eff - 1) * jump
+        start += ((lay.k_eff - 1) / 2 - lay.padding) * jump
+        jump *= lay.stride
+        rows.append(ReceptiveField(lay, size, jump, start, out))
+    return rows
+
+
+def _axis_span(layers: list[Layer], n: int) -> tuple[int, int]:
+    """Unclipped input range [lo, hi) feeding output index ``n``: integer back-propagation."""
+    lo, hi = n, n
+    for lay in reversed(layers):
+        # A window of outputs [lo, hi] reads inputs lo*s - p .. hi*s - p + k_eff - 1.
+        lo, hi = lo * lay.stride - lay.padding, hi * lay.stride - lay.padding + lay.k_eff - 1
+    return lo, hi + 1
+
+
+def _axis_mask(layers: list[Layer], lens: list[int], out_mask: np.ndarray) -> np.ndarray:
+    """Boolean (lens[0],) mask of the input positions that feed any True output position."""
+    mask = out_mask
+    for lay, n_in in zip(reversed(layers), reversed(lens[:-1]), strict=True):
+        idx = np.flatnonzero(mask)
+        taps = idx[:, None] * lay.stride - lay.padding + lay.dilation * np.arange(lay.kernel)
+        taps = taps[(taps >= 0) & (taps < n_in)]  # taps outside are padding: they feed nothing
+        mask = np.zeros(n_in, dtype=bool)
+        mask[taps] = True
+    return mask
+
+
+def _cell_masks(layers, out_row, out_col, input_size):
+    """Validated layers, row and column masks of the input pixels feeding one output cell."""
+    stack = _layers(layers)
+    h, w = _positive_pair(input_size, "input_size")
+    lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
+    masks = []
+    for v, name, lens in ((out_row, "out_row", lh), (out_col, "out_col", lw)):
+        n = _int(v, name)
+        if not 0 <= n < lens[-1]:
+            raise ValueError(f"{name} must be in 0..{lens[-1] - 1} (the output size), got {n}")
+        one = np.zeros(lens[-1], dtype=bool)
+        one[n] = True
+        masks.append(_axis_mask(stack, lens, one))
+    return stack, masks
+
+
+def input_mask(
+    layers: Sequence[LayerLike], out_row: int, out_col: int, input_size: int | tuple[int, int]
+) -> np.ndarray:
+    """Which input pixels feed output cell (out_row, out_col) of the last layer.
+
+    Parameters
+    ----------
+    layers : as in :func:`receptive_field`
+    out_row, out_col : int
+        A cell of the last layer's output.
+    input_size : int or (h, w)
+
+    Returns
+    -------
+    (h, w) bool array
+        True where a change of the input pixel can change the cell (for generic weights).
+        Separable: the outer product of a row mask and a column mask; dilation and strides
+        larger than kernels leave holes, padding leaves the parts outside the image out.
+    """
+    _, (rows, cols) = _cell_masks(layers, out_row, out_col, input_size)
+    return rows[:, None] & cols[None, :]
+
+
+def input_region(
+    layers: Sequence[LayerLike],
+    out_row: int,
+    out_col: int,
+    input_size: int | tuple[int, int],
+    *,
+    clip: bool = True,
+) -> tuple[int, int, int, int]:
+    """Input rectangle feeding output cell (out_row, out_col) of the last layer.
+
+    Parameters
+    ----------
+    layers : as in :func:`receptive_field`
+    out_row, out_col : int
+        A cell of the last layer's output.
+    input_size : int or (h, w)
+    clip : bool
+        True: the bounding box of the input pixels that feed the cell (:func:`input_mask`),
+        empty (``r0 == r1`` or ``c0 == c1``) when only padding does. False: the whole
+        receptive field, ``size`` pixels a side, which may reach past the image.
+
+    Returns
+    -------
+    (r0, r1, c0, c1)
+        Half-open, so ``x[:, r0:r1, c0:c1]`` is the region;
+        unclipped ``r0 = out_row * jump + start - (size - 1) / 2`` and ``r1 - r0 = size``.
+    """
+    stack, masks = _cell_masks(layers, out_row, out_col, input_size)
+    if not clip:
+        return (*_axis_span(stack, int(out_row)), *_axis_span(stack, int(out_col)))
+    out: list[int] = []
+    for m, n in zip(masks, (out_row, out_col), strict=True):
+        idx = np.flatnonzero(m)
+        if idx.size:
+            out += [int(idx[0]), int(idx[-1]) + 1]
+        else:
+            lo, hi = _axis_span(stack, int(n))
+            edge = min(max(lo, 0), m.size)  # the image edge the cell's padding-only field is on
+            out += [edge, edge]
+    return (out[0], out[1], out[2], out[3])
+
+
+# ---------------------------------------------------------------------------------------------
+# Network in Network: cascaded 1x1 convolutions are a per-pixel MLP
+
+
+def _mlp_args(x, weights, biases):
+    """Validated (C, H, W) map, weight matrices and biases (None entries allowed) of an MLP."""
+    x = _array(x, "x", 3)
+    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
+        raise ValueError("weights must be a non-empty sequence of (C_out, C_in) matrices")
+    ws = [_array(w, f"weights[{i}]", 2) for i, w in enumerate(weights)]
+    if biases is None:
+        biases = [None] * len(ws)
+    if isinstance(biases, np.ndarray) or len(biases) != len(ws):
+        raise ValueError(f"biases must be None or a sequence of {len(ws)} vectors (one per layer)")
+    c = x.shape[0]
+    bs = []
+    for i, (w, b) in enumerate(zip(ws, biases, strict=True)):
+        if w.shape[1] != c:
+            src = "x has" if i == 0 else f"weights[{i - 1}] gives"
+            raise ValueError(
+                f"weights[{i}] must have {c} columns ({src} {c} channels), got shape {w.shape}"
+            )
+        if b is not None:
+            b = _array(b, f"biases[{i}]", 1)
+            if b.shape[0] != w.shape[0]:
+                raise ValueError(f"biases[{i}] must have {w.shape[0]} entries, got {b.shape[0]}")
+        bs.append(b)
+        c = w.shape[0]
+    return x, ws, bs
+
+
+def mlp_pointwise(
+    x: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None] | None = None
+) -> np.ndarray:
+    """A per-pixel MLP as cascaded 1x1 convolutions (Network in Network's "mlpconv").
+
+    ``h_0 = x``, ``h_l = relu(pointwise(h_{l-1}, W_l, b_l))``, no ReLU after the last layer.
+
+    Parameters
+    ----------
+    x : (C, H, W) array
+    weights : sequence of (C_l, C_{l-1}) arrays, ``C_0 = C``
+    biases : sequence of (C_l,) arrays or None (per layer or for all)
+
+    Returns
+    -------
+    (C_L, H, W) array
+    """
+    h, ws, bs = _mlp_args(x, weights, biases)
+    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
+        h = pointwise(h, w, b)
+        if i < len(ws) - 1:
+            h = relu(h)
+    return h
+
+
+def mlp_per_pixel(
+    x: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None] | None = None
+) -> np.ndarray:
+    """The same MLP applied to each pixel's channel vector, as a batch of ``H * W`` rows.
+
+    ``X = x.reshape(C, H*W).T`` (one row per pixel), ``X_l = relu(X_{l-1} @ W_l.T + b_l)``,
+    no ReLU after the last layer; the result is reshaped back to a map.
+
+    Parameters
+    ----------
+    x : (C, H, W) array
+    weights, biases : as in :func:`mlp_pointwise`
+
+    Returns
+    -------
+    (C_L, H, W) array; ``out.reshape(C_L, -1).T`` is the per-pixel (H*W, C_L) table.
+    """
+    x, ws, bs = _mlp_args(x, weights, biases)
+    dtype = _float_dtype(x, *ws, *(b for b in bs if b is not None))
+    c, hh, ww = x.shape
+    rows = x.reshape(c, hh * ww).T.astype(dtype, copy=False)
+    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
+        rows = rows @ w.T.astype(dtype, copy=False)
+        if b is not None:
+            rows = rows + b.astype(dtype, copy=False)
+        if i < len(ws) - 1:
+            rows = np.maximum(rows, 0)
+    return rows.T.reshape(-1, hh, ww)
+
+
+def mlp_as_1x1(
+    x: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both views of a per-pixel MLP: ``(mlp_pointwise(...), mlp_per_pixel(...))``.
+
+    Both are (C_L, H, W) and agree to rounding error; see those functions for the shapes.
+    """
+    return mlp_pointwise(x, weights, biases), mlp_per_pixel(x, weights, biases)
+
+
+def random_mlp(
+    sizes: Sequence[int], *, seed: int = 0
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Random weights and biases of an MLP with layer widths ``sizes = (C, h, ..., k)``.
+
+    He-normal weights (``std = sqrt(2 / C_in)``, so activations neither vanish nor explode
+    through the ReLUs) and small normal biases (std 0.1), float64, from ``default_rng(seed)``.
+
+    Returns
+    -------
+    (weights, biases)
+        ``weights[l]`` is (sizes[l+1], sizes[l]), ``biases[l]`` is (sizes[l+1],).
+    """
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layer widths, got {sizes!r}")
+    ns = [_positive(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0.0, np.sqrt(2.0 / a), (b, a)) for a, b in pairwise(ns)]
+    biases = [rng.normal(0.0, 0.1, b) for b in ns[1:]]
+    return weights, biases
+
+
+# ---------------------------------------------------------------------------------------------
+# A fully connected layer is a 1x1 convolution
+
+
+def dense_scores(
+    x: np.ndarray, weights: np.ndarray, bias: np.ndarray | None = None
+) -> np.ndarray:
+    """A dense classifier head on a 1x1xC map (or a C-vector): ``weights @ x.ravel() + bias``.
+
+    Parameters
+    ----------
+    x : (C,) or (C, 1, 1) array
+    weights : (n_classes, C) array
+    bias : (n_classes,) array, optional
+
+    Returns
+    -------
+    (n_classes,) array of scores
+    """
+    v = np.asarray(x)
+    if v.ndim == 3 and v.shape[1:] != (1, 1):
+        raise ValueError(
+            f"x must be a (C,) vector or a (C, 1, 1) map for a dense layer, got shape {v.shape}; "
+            "use score_map for larger maps"
+        )
+    v = _array(v.reshape(-1) if v.ndim == 3 else v, "x", 1)
+    w = _array(weights, "weights", 2)
+    if w.shape[1] != v.shape[0]:
+        raise ValueError(f"weights must have {v.shape[0]} columns (one per channel), got {w.shape}")
+    dtype = _float_dtype(v, w)
+    out = w.astype(dtype, copy=False) @ v.astype(dtype, copy=False)
+    b = _bias(bias, w.shape[0], dtype)
+    return out if b is None else out + b
+
+
+def score_map(x: np.ndarray, weights: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """The dense head's weights used as a 1x1 convolution: it slides over any map.
+
+    Parameters
+    ----------
+    x : (C, H, W) array
+    weights : (n_classes, C) array, the dense layer's weights unchanged
+    bias : (n_classes,) array, optional
+
+    Returns
+    -------
+    (n_classes, H, W) array: ``out[:, i, j] = dense_scores(x[:, i, j], weights, bias)``.
+    On a 1x1 map it is the dense layer; on a larger map it is a map of class scores (a fully
+    convolutional classifier), and by linearity its spatial mean is the dense layer applied to
+    the globally average-pooled features.
+    """
+    return pointwise(x, weights, bias)
+
+
+def dense_as_1x1(
+    x: np.ndarray, weights: np.ndarray, bias: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both views of a classifier head on a (C, 1, 1) map: ``(dense, 1x1 conv)``, each (n,).
+
+    See :func:`dense_scores` and :func:`score_map`; they agree to rounding error.
+    """
+    return dense_scores(x, weights, bias), score_map(x, weights, bias).reshape(-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1x1 with strides or max pooling: how much data each keeps
+
+
+@dataclass(frozen=True)
+class DataKept:
+    """Tensor sizes through a 1x1 convolution to ``k`` channels and a spatial reduction.
+
+    ``in_shape`` (C, H, W) -> ``reduced_shape`` after the 1x1 (with its stride) ->
+    ``out_shape`` after the max pool. ``pixels_seen`` counts input positions that reach the
+    output at all: a strided 1x1 skips the others, a max pool looks at every one it covers.
+    """
+
+    in_shape: tuple[int, int, int]
+    reduced_shape: tuple[int, int, int]
+    out_shape: tuple[int, int, int]
+    pixels_seen: int
+
+    @property
+    def in_values(self) -> int:
+        """``C * H * W``."""
+        return int(np.prod(self.in_shape))
+
+    @property
+    def reduced_values(self) -> int:
+        """Values after the 1x1 convolution."""
+        return int(np.prod(self.reduced_shape))
+
+    @property
+    def out_values(self) -> int:
+        """Values after the pooling."""
+        return int(np.prod(self.out_shape))
+
+    @property
+    def fraction_kept(self) -> float:
+        """``out_values / in_values``."""
+        return self.out_values / self.in_values
+
+    @property
+    def fraction_seen(self) -> float:
+        """Share of the ``H * W`` input positions that influence the output."""
+        return self.pixels_seen / (self.in_shape[1] * self.in_shape[2])
+
+
+def data_kept(
+    channels: int, height: int, width: int, k: int, *, stride: int = 1, pool: int = 1
+) -> DataKept:
+    """How much data a 1x1 convolution to ``k`` channels with ``stride``, then a max pool, keeps.
+
+    The 1x1 gives ``(k, ceil(H / s), ceil(W / s))`` (``floor((H - 1) / s) + 1``); the
+    ``pool x pool`` max pool with stride ``pool`` then gives ``floor(H' / pool)`` (PyTorch's
+    floor mode). ``pool = 1`` means no pooling.
+
+    Parameters
+    ----------
+    channels, height, width : int, >= 1
+        The input map (C, H, W).
+    k : int, >= 1
+        Output channels of the 1x1 convolution.
+    stride, pool : int, >= 1
+
+    Returns
+    -------
+    DataKept
+        Shapes, value counts, ``fraction_kept`` and the input positions seen.
+    """
+    c = _positive(channels, "channels")
+    h, w = _positive(height, "height"), _positive(width, "width")
+    kk = _positive(k, "k")
+    s, p = _positive(stride, "stride"), _positive(pool, "pool")
+    for n, name in ((h, "height"), (w, "width")):
+        if p > (n - 1) // s + 1:
+            raise ValueError(
+                f"pool must be at most the strided {name} ceil({n}/{s}) = {(n - 1) // s + 1}, "
+                f"got {p}"
+            )
+    stack = [Layer(1, s), Layer(p, p)]
+    lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
+    seen = [
+        int(_axis_mask(stack, lens, np.ones(lens[-1], dtype=bool)).sum()) for lens in (lh, lw)
+    ]
+    return DataKept((c, h, w), (kk, lh[1], lw[1]), (kk, lh[2], lw[2]), seen[0] * seen[1])
+
+
+__all__ = [
+    "GOOGLENET_INCEPTION",
+    "INCEPTION_FIELDS",
+    "BranchCost",
+    "ConvCost",
+    "DataKept",
+    "InceptionCost",
+    "Layer",
+    "ReceptiveField",
+    "conv_cost",
+    "data_kept",
+    "dense_as_1x1",
+    "dense_scores",
+    "googlenet_table",
+    "inception_cost",
+    "input_mask",
+    "input_region",
+    "mlp_as_1x1",
+    "mlp_per_pixel",
+    "mlp_pointwise",
+    "random_mlp",
+    "receptive_field",
+    "score_map",
+]

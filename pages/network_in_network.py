@@ -1,0 +1,119 @@
+"""Network in Network: cascaded 1x1 convolutions are a per-pixel MLP; dense = 1x1."""
+
+import numpy as np
+import streamlit as st
+
+import conv_engine as ce
+from ui import features_cache as fc
+from ui import figures
+from ui.common import guard
+from ui.image_input import pick_image, show_notes
+
+st.title("Network in Network")
+st.markdown(
+    "Lin, Chen and Yan (2013) replaced a convolution's linear filter by a small MLP that "
+    "slides over the image. A stack of 1x1 convolutions with ReLU between them *is* that "
+    "MLP: each 1x1 layer is a dense layer applied to one pixel's channel vector, the same "
+    "weights at every pixel."
+)
+
+q = dict(bind="query-params")
+with st.sidebar:
+    picked = pick_image("nin")
+if picked is None:
+    st.stop()
+image_key, label, img = picked
+show_notes(img)
+
+with guard("running the network"):
+    fs = fc.stack(image_key, img.rgb, 4, 1)
+    C, H, W = fs.shape
+
+    st.subheader("Cascaded 1x1 convolutions = an MLP on every pixel")
+    a, b, c = st.columns(3)
+    hidden = a.slider("Hidden units h", 1, 16, 8, key="hidden", **q)
+    k = b.slider("Outputs k", 1, 8, 3, key="kout", **q)
+    seed = c.number_input("Weights seed", 0, 9999, 0, key="mlpseed", **q)
+    weights, biases = ce.random_mlp([C, hidden, k], seed=int(seed))
+    x = fs.maps.astype(np.float64)
+    as_conv, as_mlp = ce.mlp_as_1x1(x, weights, biases)
+    diff = float(np.abs(as_conv - as_mlp).max())
+    st.markdown(
+        f"**{C} → {hidden} → {k}**: run as two 1x1 convolutions over the {H}x{W}x{C} map, and "
+        f"as an MLP over its {H * W:,} pixel vectors. Largest difference: **{diff:.1e}** "
+        "(rounding only)."
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("*As 1x1 convolutions: k output maps*")
+        st.image(figures.maps_grid(as_conv, [f"out {i}" for i in range(k)], tile=260))
+    with right:
+        st.markdown("*As an MLP: one pixel's vector through the layers*")
+        r1, r2 = st.columns(2)
+        row = r1.slider("Pixel row", 0, H - 1, H // 2, key="prow")
+        col = r2.slider("Pixel column", 0, W - 1, W // 2, key="pcol")
+        v0 = x[:, row, col]
+        h1 = np.maximum(weights[0] @ v0 + biases[0], 0)
+        fig = figures.mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights,
+                                  list(fs.names))
+        st.pyplot(fig)
+        figures.plt.close(fig)
+        st.caption(f"The same {k} numbers sit at ({row}, {col}) of the output maps: "
+                   f"{np.array2string(as_conv[:, row, col], precision=3)}.")
+
+    st.subheader("mlpconv: see space first, then mix channels")
+    st.markdown(
+        "1x1 layers never look at neighbours, so a stack of them alone sees one pixel. "
+        "Network in Network starts each block with a larger kernel and follows it with 1x1s: "
+        "the receptive field grows only through the larger kernels (and strides)."
+    )
+    c1, c2, c3 = st.columns(3)
+    k1 = c1.selectbox("First layer kernel", [1, 3, 5, 7, 11], index=2, key="k1", **q)
+    s1 = c2.selectbox("First layer stride", [1, 2, 4], index=0, key="s1", **q)
+    n11 = c3.slider("Then 1x1 layers", 0, 4, 2, key="n11", **q)
+    layers = [ce.Layer(k1, s1, k1 // 2), *[ce.Layer(1)] * n11]
+    rows = ce.receptive_field(layers, (H, W))
+    out_h, out_w = rows[-1].out_size
+    r1, r2 = st.columns(2)
+    orow = r1.slider("Output row", 0, out_h - 1, out_h // 2, key="orow")
+    ocol = r2.slider("Output column", 0, out_w - 1, out_w // 2, key="ocol")
+    mask = ce.input_mask(layers, orow, ocol, (H, W))
+    box = ce.input_region(layers, orow, ocol, (H, W))
+    left, right = st.columns([3, 2])
+    left.image(figures.highlight(img.rgb, mask, box),
+               caption=f"Input pixels feeding output cell ({orow}, {ocol}): "
+               f"{box[1] - box[0]}x{box[3] - box[2]}")
+    right.dataframe(
+        [{"layer": f"{r.layer.kernel}x{r.layer.kernel}, stride {r.layer.stride}",
+          "receptive field": f"{r.size}x{r.size}", "jump": r.jump,
+          "output": f"{r.out_size[0]}x{r.out_size[1]}"} for r in rows],
+        hide_index=True,
+    )
+
+    st.subheader("A fully connected layer is a 1x1 convolution")
+    st.markdown(
+        "A classifier head multiplies a C-vector by an (n x C) matrix. On a 1x1xC map, a 1x1 "
+        "convolution with the same weights computes exactly that. On a larger map the 1x1 "
+        "version simply slides, giving a *map* of scores: the network becomes fully "
+        "convolutional. Here three hand-made 'classes' score the feature channels:"
+    )
+    names = list(fs.names)
+    heads = {
+        "reddish": {"R": 1.0, "G": -0.5, "B": -0.5},
+        "horizontal stripes": {n: 1.0 for n in names if n.startswith("0°")},
+        "vertical stripes": {n: 1.0 for n in names if n.startswith("90°")},
+    }
+    wd = np.array([[h.get(n, 0.0) for n in names] for h in heads.values()])
+    pooled = x.mean(axis=(1, 2))[:, None, None]  # global average pooling to 1x1xC
+    dense, conv = ce.dense_as_1x1(pooled, wd)
+    scores = ce.score_map(x, wd)
+    st.dataframe(
+        [{"class": n, "dense layer on pooled 1x1xC": round(float(d), 5),
+          "1x1 conv on pooled 1x1xC": round(float(cv), 5),
+          "mean of the 1x1 score map": round(float(s.mean()), 5)}
+         for n, d, cv, s in zip(heads, dense, conv, scores, strict=True)],
+        hide_index=True,
+    )
+    st.image(figures.maps_grid(scores, list(heads), tile=300),
+             caption="The same head as a 1x1 convolution over the whole map: where each class "
+             "scores high.")

@@ -1,0 +1,130 @@
+"""AppTest smoke and behaviour tests of the pages (no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import conv_engine as ce
+from ui.common import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    # st.cache_data outlives AppTest instances within one process.
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _app(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    if page is not None:
+        at.switch_page(page)
+    return at.run()
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_home_page_runs_and_shows_gallery():
+    at = _app()
+    _no_errors(at)
+    assert at.title[0].value == "See how convolutions work"
+    assert len(at.image) >= 4
+    assert "1x1 convolution useful" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("path", [p for p, *_ in PAGES])
+def test_every_page_runs(path):
+    at = _app(path)
+    _no_errors(at)
+    assert at.title
+
+
+def test_arithmetic_defaults_show_animation_formula_and_caption():
+    at = _app("pages/arithmetic.py")
+    _no_errors(at)
+    spec = ce.PRESETS["no_padding_no_strides"]
+    assert at.code[0].value == ce.describe(spec)
+    assert len(at.image) == 2  # the GIF and the scrubber's frame
+    assert "output[0,0]" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("name", list(ce.PRESETS))
+def test_each_preset_renders(name):
+    at = _app("pages/arithmetic.py", preset=name)
+    _no_errors(at)
+    assert at.selectbox(key="preset").value == name
+    assert at.code[0].value == ce.describe(ce.PRESETS[name])
+    assert len(at.image) == 2
+
+
+def test_numerical_preset_shows_output_table():
+    at = _app("pages/arithmetic.py", preset="numerical_no_padding_no_strides")
+    _no_errors(at)
+    table = at.dataframe[-1].value.to_numpy()
+    assert table.tolist() == [[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.0]]
+    # 3*0 + 3*1 + 2*2 + 0*2 + 0*2 + 1*0 + 3*0 + 1*1 + 2*2 = 12
+    text = " ".join(m.value for m in at.markdown)
+    assert "output[0,0] = 3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12.0" in text
+
+
+def test_scrubber_moves_caption():
+    at = _app("pages/arithmetic.py", preset="padding_strides")
+    at.slider(key="step").set_value(9).run()
+    _no_errors(at)
+    assert "output[2,2]" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"ih": "3", "iw": "3", "kh": "5", "kw": "5", "pad": "0"}, "larger than the padded input"),
+        ({"op": "max", "pad": "3"}, "at most half the pooling kernel"),
+        ({"pad_mode": "same", "stride": "2"}, "needs stride 1"),
+        ({"transposed": "true", "stride": "2", "opad": "3"}, "output_padding"),
+    ],
+)
+def test_impossible_custom_combinations_show_a_message(query, message):
+    at = _app("pages/arithmetic.py", mode="Custom", **query)
+    assert not at.exception
+    assert message in at.warning[0].value
+
+
+def test_url_parameters_restore_custom_settings():
+    at = _app("pages/arithmetic.py", mode="Custom", ih="7", iw="6", kh="3", kw="2",
+              stride="2", pad="1", dil="2")
+    _no_errors(at)
+    assert at.number_input(key="ih").value == 7
+    assert at.number_input(key="kw").value == 2
+    spec = ce.ConvSpec((7, 6), (3, 2), 2, 1, 2)
+    assert at.code[0].value == ce.describe(spec)
+
+
+def test_custom_numerical_uses_seeded_data():
+    at = _app("pages/arithmetic.py", mode="Custom", numerical="true", pad="0")
+    _no_errors(at)
+    # seed 1234 on a 5x5 input and 3x3 kernel is the guide's numerical example
+    assert at.dataframe[-1].value.to_numpy()[0].tolist() == [12.0, 12.0, 17.0]
+
+
+def test_edit_preset_as_custom_copies_parameters():
+    at = _app("pages/arithmetic.py", preset="dilation")
+    at.button[0].click().run()
+    _no_errors(at)
+    assert at.segmented_control(key="mode").value == "Custom"
+    assert at.number_input(key="ih").value == 7
+    assert at.number_input(key="dil").value == 2
+    assert at.code[0].value == ce.describe(ce.PRESETS["dilation"])

@@ -1,0 +1,96 @@
+"""End-to-end: a real server, Debian's Chromium driven by Playwright, every page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import (
+    CHROMIUM_FLAGS,
+    ROOT,
+    SHOTS,
+    chromium_path,
+    streamlit_server,
+    wait_ready,
+)
+from ui.common import PAGES
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server():
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def _no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+
+
+@pytest.mark.parametrize(("path", "title"), [(p, t) for p, t, _ in PAGES])
+def test_each_page_opens_from_navigation(server, page, path, title):
+    page.goto(server)
+    wait_ready(page)
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    wait_ready(page)
+    page.wait_for_load_state("networkidle")
+    _no_exception(page)
+    assert page.locator("h1").first.is_visible()
+    slug = path.removeprefix("pages/").removesuffix(".py")
+    page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
+
+
+def test_playground_change_setting_and_download_gif(server, page):
+    page.goto(f"{server}/arithmetic?preset=padding_strides")
+    wait_ready(page)
+    page.get_by_role("button", name="Custom").click()
+    wait_ready(page)
+    height = page.get_by_label("Input height")
+    height.fill("7")
+    height.press("Enter")
+    wait_ready(page)
+    assert "ih=7" in page.url  # the setting is in the URL, so the link can be shared
+    _no_exception(page)
+    assert "⌊(7 + 2·1 - 3)/1⌋ + 1 = 7" in page.locator("[data-testid='stCode']").first.inner_text()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download GIF").click()
+    path = dl.value.path()
+    data = open(path, "rb").read()
+    assert data[:6] == b"GIF89a"
+    assert dl.value.suggested_filename.endswith(".gif")
+    page.screenshot(path=str(SHOTS / "arithmetic-custom.png"), full_page=True)
+
+
+def test_playground_on_a_phone_width(server, browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = ctx.new_page()
+    pg.goto(f"{server}/arithmetic?preset=numerical_padding_strides")
+    wait_ready(pg)
+    _no_exception(pg)
+    # nothing wider than the window: no horizontal scrolling of the page
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1
+    pg.screenshot(path=str(SHOTS / "arithmetic-phone.png"), full_page=True)
+    ctx.close()

@@ -1,0 +1,66 @@
+"""Cached engine calls. Keys are small hashable values (spec tuples, data tuples, style
+names), never image arrays: Streamlit hashes big arrays only from a sample."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import astuple, fields
+
+import numpy as np
+import streamlit as st
+
+import conv_engine as ce
+
+Grid = tuple[tuple[float, ...], ...] | None
+
+
+def spec_key(spec: ce.ConvSpec) -> tuple:
+    """A spec as a plain tuple (what the caches below are keyed on)."""
+    return astuple(spec)
+
+
+def spec_from_key(key: tuple) -> ce.ConvSpec:
+    return ce.ConvSpec(**{f.name: v for f, v in zip(fields(ce.ConvSpec), key, strict=True)})
+
+
+def _trace(key: tuple, x: Grid, w: Grid) -> ce.Trace:
+    spec = spec_from_key(key)
+    return ce.trace(spec, None if x is None else np.array(x), None if w is None else np.array(w))
+
+
+def _style(labels: bool, palette: str) -> ce.Style:
+    return ce.Style(labels=labels, palette=palette)
+
+
+@st.cache_data(max_entries=64, show_spinner="Drawing the animation…")
+def gif(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, duration: int) -> bytes:
+    """GIF bytes of the whole animation."""
+    t = _trace(key, x, w)
+    return ce.trace_to_gif(t, style=_style(labels, palette), duration=duration)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def frame_png(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, step: int) -> bytes:
+    """PNG bytes of one frame (the scrubber's still)."""
+    t = _trace(key, x, w)
+    img = ce.draw_step(t, step, _style(labels, palette))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def caption(key: tuple, x: Grid, w: Grid, step: int) -> str:
+    return ce.step_caption(_trace(key, x, w), step)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def output(key: tuple, x: Grid, w: Grid) -> np.ndarray:
+    return _trace(key, x, w).output
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def data(key: tuple, x: Grid, w: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """The input and kernel a trace uses (defaults filled in)."""
+    t = _trace(key, x, w)
+    return t.x, t.w

@@ -1,0 +1,35 @@
+"""Small pieces every page uses: a guard that turns surprises into messages, page links."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+log = logging.getLogger(__name__)
+
+# (file, title, icon) of every page, in navigation order; app.py and the home page read it.
+PAGES = [
+    ("pages/home.py", "Home", "🏠"),
+    ("pages/arithmetic.py", "Convolution arithmetic", "🎞️"),
+    ("pages/your_image.py", "Your image", "🖼️"),
+    ("pages/network_in_network.py", "Network in Network", "🕸️"),
+    ("pages/inception.py", "Inception bottlenecks", "🧮"),
+]
+
+
+@contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Show a ValueError's message, and any other error as a short apology, never a traceback.
+
+    Streamlit's own control-flow exceptions (rerun, stop) are not ``Exception``s and pass.
+    """
+    try:
+        yield
+    except ValueError as e:
+        st.error(f"{what}: {e}", icon="⚠️")
+    except Exception:  # the page must keep working for the next interaction
+        log.exception("unexpected error while %s", what)
+        st.error(f"Something went wrong while {what}. Try other settings.", icon="⚠️")

@@ -1,0 +1,65 @@
+"""Cached feature-stack pipeline for the image pages.
+
+Keys are the image's identity (a sample name or the upload's sha256) plus small parameters;
+arrays travel as underscore arguments, which Streamlit does not hash.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import conv_engine as ce
+
+METHOD_LABELS = {
+    "pca": "PCA (best for reconstruction)",
+    "learned": "Learned by SGD (autoencoder)",
+    "random": "Random",
+    "mean": "Channel mean (cross-channel pooling)",
+    "hand": "Set by hand",
+}
+SPATIAL = {"none": "none", "s2": "stride 2", "s3": "stride 3", "pool": "2x2 max pooling"}
+
+
+@st.cache_resource(max_entries=6, show_spinner="Computing the feature stack…")
+def stack(image_key: str, _rgb: np.ndarray, orientations: int, scales: int) -> ce.FeatureStack:
+    """Feature stack of an image (kept once per server, never copied: it is read-only)."""
+    return ce.feature_stack(_rgb, orientations=orientations, scales=scales)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def weights(stack_key: tuple, _stack: ce.FeatureStack, k: int, method: str, seed: int):
+    return ce.reduction_weights(_stack, k, method, seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner="Measuring what each reduction keeps…")
+def curve(stack_key: tuple, _stack: ce.FeatureStack) -> ce.ReductionCurve:
+    return ce.reduction_curve(_stack)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def learned(stack_key: tuple, _stack: ce.FeatureStack, k: int, steps: int, lr: float, seed: int,
+            _callback=None) -> ce.LearnedReduction:
+    return ce.learn_pointwise(_stack, k, steps=steps, lr=lr, seed=seed, callback=_callback,
+                              every=max(1, steps // 100))
+
+
+def apply(maps: np.ndarray, w: np.ndarray, b: np.ndarray, relu: bool, spatial: str) -> np.ndarray:
+    """The 1x1 convolution, optional ReLU, then the chosen spatial reduction."""
+    stride = {"s2": 2, "s3": 3}.get(spatial, 1)
+    if stride > 1:  # a strided 1x1 convolution only ever reads every s-th pixel
+        y = ce.conv2d(maps, w[:, :, None, None], b, stride=stride)
+    else:
+        y = ce.pointwise(maps, w, b)
+    if relu:
+        y = ce.relu(y)
+    if spatial == "pool":
+        y = ce.max_pool2d(y, 2)
+    return y
+
+
+@st.cache_data(max_entries=16, show_spinner="Applying the 1x1 convolution…")
+def reduced(stack_key: tuple, _stack: ce.FeatureStack, w_key: bytes, _w: np.ndarray,
+            _b: np.ndarray, relu: bool, spatial: str) -> np.ndarray:
+    """``apply`` cached on the stack and a digest of the weights."""
+    return apply(_stack.maps, _w, _b, relu, spatial)

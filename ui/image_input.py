@@ -1,0 +1,57 @@
+"""Choosing an image: a bundled sample or an upload, decoded safely and cached by content."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+import conv_engine as ce
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+UPLOAD = "Upload your own…"
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the image…")
+def _decode(digest: str, _data: bytes, work_side: int) -> ce.LoadedImage:
+    """Decoded image, cached on the bytes' sha256 (the bytes themselves are not hashed)."""
+    del digest
+    return ce.load_image(_data, work_side=work_side)
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the sample…")
+def _sample(name: str, work_side: int) -> ce.LoadedImage:
+    return ce.load_sample(name, work_side=work_side)
+
+
+def pick_image(key: str, *, work_side: int = 512) -> tuple[str, str, ce.LoadedImage] | None:
+    """A sample picker with an upload option: (cache key, label, image), or None with a message.
+
+    The cache key is the sample's name or the upload's sha256; ``label`` names the image for captions: the sample's name or "your image" (an uploaded
+    file's name is never echoed back, so nothing a user typed is rendered).
+    """
+    names = [*ce.SAMPLES, UPLOAD]
+    choice = st.selectbox("Image", names, key=f"{key}-image", bind="query-params")
+    if choice != UPLOAD:
+        return f"sample:{choice}:{work_side}", choice, _sample(choice, work_side)
+    f = st.file_uploader(
+        "PNG, JPEG, WebP, BMP, GIF or TIFF, up to 20 MB", type=UPLOAD_TYPES, key=f"{key}-upload",
+        help="The image stays in memory on the server and is never stored.",
+    )
+    if f is None:
+        st.info("Choose a file to see its feature maps.", icon="⬆️")
+        return None
+    data = f.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        img = _decode(digest, data, work_side)
+    except ce.ImageError as e:
+        st.error(str(e), icon="🖼️")
+        return None
+    return f"upload:{digest}:{work_side}", "your image", img
+
+
+def show_notes(img: ce.LoadedImage) -> None:
+    """What happened to the image on the way in (downscaling, first frame, ...)."""
+    for note in img.notes:
+        st.caption(f"ℹ️ {note}")
