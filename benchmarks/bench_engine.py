@@ -13,11 +13,13 @@ skipped. Run as ``python benchmarks/bench_engine.py [--repeat N]`` from the repo
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +35,25 @@ except ImportError:  # torch is optional
     torch = None
 
 
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``fn()`` in seconds, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def median_times(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median wall time in seconds of each function, measured in alternating blocks.
+
+    Rounds of a few calls per function, in turn, so that a change in the machine's load
+    affects every function alike; a short pause between blocks lets the previous library's
+    worker threads go idle before the next one starts.
+    """
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn()  # warm-up
+    rounds = max(1, -(-repeat // 3))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            time.sleep(0.05)
+            for _ in range(3):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def peak_bytes(fn: Callable[[], np.ndarray]) -> tuple[int, int]:
@@ -64,22 +76,24 @@ def bench_conv2d(rng: np.random.Generator, repeat: int) -> None:
     w = rng.standard_normal((32, 16, 3, 3), dtype=np.float32)
     out = ce.conv2d(x, w, padding=1)
     assert out.dtype == np.float32 and out.shape == (32, 512, 512)
-    t_engine = median_time(lambda: ce.conv2d(x, w, padding=1), repeat)
-    print("conv2d 16->32, 3x3, padding 1, 512x512, float32")
-    print(f"  engine             {ms(t_engine)}")
+    fns = {"engine": lambda: ce.conv2d(x, w, padding=1)}
     if torch is not None:
         tx, tw = torch.from_numpy(x)[None], torch.from_numpy(w)
         ref = F.conv2d(tx, tw, padding=1)[0].numpy()
         err = float(np.abs(ref - out).max() / np.abs(ref).max())
-        with torch.inference_mode():
-            t_torch = median_time(lambda: F.conv2d(tx, tw, padding=1), repeat)
-        print(f"  torch              {ms(t_torch)}")
-        print(f"  engine / torch     {t_engine / t_torch:8.2f} x   (goal <= 1.5; rel. max error "
-              f"{err:.1e})")
+        fns["torch"] = lambda: F.conv2d(tx, tw, padding=1)
+    with torch.inference_mode() if torch is not None else nullcontext():
+        t = median_times(fns, repeat)
+    print("conv2d 16->32, 3x3, padding 1, 512x512, float32")
+    print(f"  engine             {ms(t['engine'])}")
+    if torch is not None:
+        print(f"  torch              {ms(t['torch'])}")
+        print(f"  engine / torch     {t['engine'] / t['torch']:8.2f} x   (goal <= 1.5; rel. max "
+              f"error {err:.1e})")
     peak, out_bytes = peak_bytes(lambda: ce.conv2d(x, w, padding=1))
     io = x.nbytes + out_bytes
     scratch = peak - out_bytes
-    print(f"  peak allocated     {peak / 2**20:8.1f} MiB, of which output {out_bytes / 2**20:.1f} MiB")
+    print(f"  peak allocated     {peak / 2**20:8.1f} MiB (output {out_bytes / 2**20:.1f} MiB)")
     print(f"  scratch / (in+out) {scratch / io:8.2f} x   (goal <= ~3; input + output = "
           f"{io / 2**20:.1f} MiB)")
 
@@ -89,27 +103,32 @@ def bench_pointwise(rng: np.random.Generator, repeat: int) -> None:
     w = rng.standard_normal((16, 64), dtype=np.float32)
     out = ce.pointwise(x, w)
     assert out.dtype == np.float32 and out.shape == (16, 1080, 1920)
-    t_engine = median_time(lambda: ce.pointwise(x, w), repeat)
-    t_sum = median_time(lambda: x.sum(), repeat)
-    gbs = x.nbytes / 1e9
-    print("pointwise 64->16, 1080x1920, float32")
-    print(f"  engine             {ms(t_engine)}   reads {gbs / t_engine:6.1f} GB/s")
-    print(f"  x.sum()            {ms(t_sum)}   reads {gbs / t_sum:6.1f} GB/s")
-    print(f"  bandwidth fraction {t_sum / t_engine:8.2f}     (engine / sum; goal >= 0.5)")
+    fns = {"engine": lambda: ce.pointwise(x, w), "sum": lambda: x.sum()}
     if torch is not None:
         tx, tw = torch.from_numpy(x)[None], torch.from_numpy(w)[:, :, None, None]
-        with torch.inference_mode():
-            t_torch = median_time(lambda: F.conv2d(tx, tw), repeat)
-        print(f"  torch              {ms(t_torch)}")
-        print(f"  engine / torch     {t_engine / t_torch:8.2f} x   (goal <= 1.0)")
+        fns["torch"] = lambda: F.conv2d(tx, tw)
+    with torch.inference_mode() if torch is not None else nullcontext():
+        t = median_times(fns, repeat)
+    gbs = x.nbytes / 1e9
+    print("pointwise 64->16, 1080x1920, float32")
+    print(f"  engine             {ms(t['engine'])}   reads {gbs / t['engine']:6.1f} GB/s")
+    print(f"  x.sum()            {ms(t['sum'])}   reads {gbs / t['sum']:6.1f} GB/s")
+    print(f"  bandwidth fraction {t['sum'] / t['engine']:8.2f}     (engine / sum; goal >= 0.5)")
+    if torch is not None:
+        print(f"  torch              {ms(t['torch'])}")
+        print(f"  engine / torch     {t['engine'] / t['torch']:8.2f} x   (goal <= 1.0)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7, help="timed calls per op (median)")
+    parser.add_argument("--repeat", type=int, default=9, help="timed calls per op (median)")
     args = parser.parse_args()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    if torch is not None and threads:
+        torch.set_num_threads(int(threads))  # the same number of threads as numpy's BLAS
     print(f"numpy {np.__version__}; torch "
-          f"{torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'absent'}")
+          f"{torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'absent'}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     rng = np.random.default_rng(0)
     bench_conv2d(rng, args.repeat)
     bench_pointwise(rng, args.repeat)

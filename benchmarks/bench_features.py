@@ -14,6 +14,7 @@ ratio to the bytes of the call's result. Run as ``python benchmarks/bench_featur
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -72,15 +73,22 @@ def photo(h: int, w: int) -> np.ndarray:
 
 
 def report(label: str, t: float, peak: int, out_bytes: int) -> None:
-    print(f"  {label:<26} {t * 1e3:9.1f} ms   peak {peak / MiB:8.1f} MiB "
-          f"({peak / out_bytes:5.2f} x its result of {out_bytes / MiB:.1f} MiB)")
+    ratio = f" ({peak / out_bytes:4.2f} x its result)" if out_bytes >= MiB else ""
+    print(f"  {label:<26} {t * 1e3:9.1f} ms   peak {peak / MiB:8.1f} MiB{ratio}")
+
+
+def load() -> str:
+    try:
+        return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed calls per step (median)")
     args = parser.parse_args()
-    print(f"numpy {np.__version__}")
+    print(f"numpy {np.__version__}; {os.cpu_count()} CPUs; {load()}")
 
     print("feature_stack, 8 orientations x 2 scales")
     times = {}
@@ -91,6 +99,14 @@ def main() -> None:
         peak, s = peak_bytes(lambda img=img: feature_stack(img))
         times[h * w] = t
         report(f"{w}x{h} ({h * w / 1e6:.1f} MP)", t, peak, s.maps.nbytes)
+        if h * w < 4e6:
+
+            def chain(img=img) -> np.ndarray:
+                st = feature_stack(img)
+                return pointwise(st.maps, *reduction_weights(st, 8, "pca"))
+
+            t = median_time(chain, repeat)
+            print(f"  {'same, + pca + pointwise 8':<26} {t * 1e3:9.1f} ms")
     (small, t_small), (big, t_big) = sorted(times.items())
     print(f"  time per pixel, 12 MP / 0.8 MP   {(t_big / big) / (t_small / small):6.2f} x")
 
@@ -109,8 +125,11 @@ def main() -> None:
         report(label, t, peak, size(out))
     chain = t_big + step_times["reduction_weights pca"] + step_times["pointwise 19 -> 8"]
     print(f"  image -> stack -> pca -> 8 maps    {chain * 1e3:9.1f} ms at 12 MP")
-    print(f"  the 12 MP stack alone holds {s.maps.nbytes / MiB:.0f} MiB: compute on a downscaled "
-          "working copy to stay within a memory budget")
+    print(
+        f"  the 12 MP stack alone holds {s.maps.nbytes / MiB:.0f} MiB: compute on a downscaled "
+        "working copy to stay within a memory budget"
+    )
+    print(f"({load()}: other processes inflate the times)")
 
 
 if __name__ == "__main__":

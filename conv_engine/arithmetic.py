@@ -209,7 +209,9 @@ class ConvSpec:
             if arr is not None:
                 object.__setattr__(self, name, _as_tuple_grid(arr, name))
         if self.data is not None and np.shape(self.data) != self.input_size:
-            raise ValueError(f"data has shape {np.shape(self.data)}, input_size is {self.input_size}")
+            raise ValueError(
+                f"data has shape {np.shape(self.data)}, input_size is {self.input_size}"
+            )
         if self.kernel_data is not None and np.shape(self.kernel_data) != self.kernel_size:
             raise ValueError(
                 f"kernel_data has shape {np.shape(self.kernel_data)}, "
@@ -281,7 +283,9 @@ def _as_tuple_grid(arr: object, name: str) -> tuple[tuple[float, ...], ...]:
     """A 2-D numeric array as nested tuples (hashable)."""
     a = np.asarray(arr)
     if a.ndim != 2 or a.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be a 2-D numeric array, got shape {a.shape}, dtype {a.dtype}")
+        raise ValueError(
+            f"{name} must be a 2-D numeric array, got shape {a.shape}, dtype {a.dtype}"
+        )
     return tuple(tuple(float(v) for v in row) for row in a.tolist())
 
 

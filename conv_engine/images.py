@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image
 
 # Pillow format names of the only decoders we let near user bytes.
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
@@ -79,7 +79,7 @@ class LoadedImage:
     rgb : numpy.ndarray
         (H, W, 3) uint8, read-only, upright (EXIF orientation applied), at working size.
     original_size : tuple of int
-        (width, height) of the upright image as stored in the file.
+        (width, height) of the full-size image in the file, upright.
     working_size : tuple of int
         (width, height) of ``rgb``: the original, downscaled so its longest side is at most
         the ``work_side`` asked for.
@@ -107,8 +107,9 @@ def _positive_int(v: object, name: str) -> int:
 
 
 def _megapixels(n: float) -> str:
-    """A pixel count in megapixels, short: 50_000_000 -> '50'."""
-    return f"{n / 1e6:.3g}"
+    """A pixel count in megapixels, short: 50_000_000 -> '50', 2_860_000_000 -> '2,860'."""
+    mp = n / 1e6
+    return f"{mp:,.0f}" if mp >= 100 else f"{mp:.3g}"
 
 
 def _too_large(size: tuple[int, int], max_pixels: int) -> str:
@@ -235,26 +236,28 @@ def _flatten_on_white(a: np.ndarray, notes: list[str]) -> np.ndarray:
     return (colour * alpha + 255 * (255 - alpha) + 127) // 255
 
 
-def _decode(
-    im: Image.Image, nbytes: int, max_pixels: int, work_side: int
-) -> tuple[np.ndarray, tuple[int, int], list[str], str]:
-    """The body of :func:`load_image` once Pillow has read the header."""
+def _checked_size(im: Image.Image, max_pixels: int) -> tuple[int, int]:
+    """The (width, height) from the header, or ImageError if empty or over the cap."""
     w, h = im.size
     if w < 1 or h < 1:
         raise ImageError(CORRUPT)
     if w * h > max_pixels:
         raise ImageError(_too_large((w, h), max_pixels))
+    return w, h
+
+
+def _decode(
+    im: Image.Image, nbytes: int, max_pixels: int, work_side: int
+) -> tuple[np.ndarray, tuple[int, int], list[str], str]:
+    """The body of :func:`load_image` once Pillow has read the header."""
+    w, h = _checked_size(im, max_pixels)
     fmt = "JPEG" if im.format == "MPO" else str(im.format)
     notes: list[str] = []
     frames = _frames_note(im, fmt, nbytes)
     if frames:
         notes.append(frames)
         im.seek(0)
-        w, h = im.size  # a TIFF's pages may differ in size: check the page we use
-        if w < 1 or h < 1:
-            raise ImageError(CORRUPT)
-        if w * h > max_pixels:
-            raise ImageError(_too_large((w, h), max_pixels))
+        w, h = _checked_size(im, max_pixels)  # a TIFF's pages differ: check the one we use
 
     scale = min(1.0, work_side / max(w, h))
     target = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -364,24 +367,24 @@ def load_image(
     nbytes = memoryview(data).nbytes
     if nbytes == 0:
         raise ImageError(EMPTY)
+    opened = False
     try:
         # Image.open only parses the header; pixels are decoded by im.load() in _decode.
         with Image.open(io.BytesIO(data), formats=list(FORMATS)) as im:
+            opened = True
             rgb, original, notes, fmt = _decode(im, nbytes, max_pixels, work_side)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ImageError(_bomb_message(e, max_pixels)) from None
-    except UnidentifiedImageError:
-        # A file that starts like one of our formats but fails to parse is a damaged image,
-        # not some other kind of file.
-        raise ImageError(CORRUPT if _has_signature(data) else NOT_AN_IMAGE) from None
     except MemoryError:
         raise ImageError("The image is too large to decode.") from None
     except Exception as e:
-        # Damaged files make Pillow's decoders raise almost anything (OSError, SyntaxError,
-        # ValueError, EOFError, struct.error, ...): to the user they are all one thing.
-        raise ImageError(CORRUPT) from e
+        # Damaged files make Pillow raise almost anything (UnidentifiedImageError, OSError,
+        # SyntaxError, ValueError, EOFError, struct.error, ...). If the header could not be
+        # read, only the file's first bytes tell a damaged image from some other kind of file.
+        damaged = opened or _has_signature(data)
+        raise ImageError(CORRUPT if damaged else NOT_AN_IMAGE) from e
     return LoadedImage(rgb, original, (rgb.shape[1], rgb.shape[0]), tuple(notes), fmt)
 
 

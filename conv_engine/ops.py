@@ -17,9 +17,10 @@ from .arithmetic import (
     resolve_padding,
 )
 
-# Bytes of im2col buffer per band: big enough for efficient matrix products, small enough
-# that conv2d's peak extra memory stays a small multiple of its input + output.
-_BAND_BYTES = 16 * 2**20
+# Bytes of the im2col buffer of one band of output rows. A few MiB stays in cache between
+# the copy that fills it and the matrix product that reads it (much faster than 16 MiB
+# here), and keeps conv2d's scratch memory a fraction of its input + output.
+_BAND_BYTES = 2 * 2**20
 
 
 def _array(x: object, name: str, ndim: int) -> np.ndarray:
@@ -45,7 +46,9 @@ def _bias(bias: object, c_out: int, dtype: np.dtype) -> np.ndarray | None:
         return None
     b = _array(bias, "bias", 1)
     if b.shape[0] != c_out:
-        raise ValueError(f"bias must have {c_out} entries (one per output channel), got {b.shape[0]}")
+        raise ValueError(
+            f"bias must have {c_out} entries (one per output channel), got {b.shape[0]}"
+        )
     return b.astype(dtype, copy=False)
 
 
@@ -112,15 +115,18 @@ def _conv2d(x, w, b, s, pads, d, out_hw) -> np.ndarray:
     ho, wo = out_hw
     out = np.empty((c_out, ho, wo), dtype=x.dtype)
     if kh == kw == 1 and s == (1, 1) and not any(pads):
-        out[:] = _matmul_channels(w[:, :, 0, 0], x)
+        np.matmul(w[:, :, 0, 0], x.reshape(c_in, -1), out=out.reshape(c_out, -1))
     else:
         win = _windows(_pad(x, pads), (kh, kw), s, d, out_hw)
-        wmat = w.reshape(c_out, c_in * kh * kw)
-        rows = max(1, _BAND_BYTES // (c_in * kh * kw * wo * x.itemsize))
+        taps = c_in * kh * kw
+        wmat = w.reshape(c_out, taps)
+        rows = max(1, min(ho, _BAND_BYTES // (taps * wo * x.itemsize)))
+        buf = np.empty(taps * rows * wo, dtype=x.dtype)  # one buffer for every band
         for r0 in range(0, ho, rows):  # bands of output rows, not pixels
-            r1 = min(ho, r0 + rows)
-            cols = win[:, r0:r1].transpose(0, 3, 4, 1, 2).reshape(c_in * kh * kw, -1)
-            np.matmul(wmat, cols, out=out[:, r0:r1].reshape(c_out, -1))
+            n = min(rows, ho - r0)
+            cols = buf[: taps * n * wo].reshape(c_in, kh, kw, n, wo)
+            np.copyto(cols, win[:, r0 : r0 + n].transpose(0, 3, 4, 1, 2))
+            np.matmul(wmat, cols.reshape(taps, n * wo), out=out[:, r0 : r0 + n].reshape(c_out, -1))
     if b is not None:
         out += b[:, None, None]
     return out
@@ -194,7 +200,9 @@ def _pool_args(x, kernel_size, stride, padding, dilation):
     pads = resolve_padding(padding, k, d, s)
     for p, kk in ((max(pads[:2]), k[0]), (max(pads[2:]), k[1])):
         if p > kk // 2:
-            raise ValueError(f"padding must be at most half the pooling kernel ({kk // 2}), got {p}")
+            raise ValueError(
+                f"padding must be at most half the pooling kernel ({kk // 2}), got {p}"
+            )
     out_hw = (
         _direct_len(x.shape[1], k[0], s[0], pads[0], pads[1], d[0]),
         _direct_len(x.shape[2], k[1], s[1], pads[2], pads[3], d[1]),

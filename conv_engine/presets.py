@@ -60,8 +60,16 @@ PRESET_GROUPS: dict[str, list[str]] = {
 }
 
 
+_PHRASES = ("no_padding", "arbitrary_padding", "same_padding", "full_padding", "no_strides",
+            "average_pooling", "max_pooling")
+
+
 def preset_title(name: str) -> str:
-    """A human title: 'padding_strides_odd' -> 'Padding, strides, odd'."""
-    words = name.replace("no_padding", "no-padding").replace("no_strides", "no-strides")
-    words = words.replace("_", ", ").replace("-", " ")
-    return words[:1].upper() + words[1:]
+    """A human title: 'same_padding_no_strides' -> 'Same padding, no strides'."""
+    parts, rest = [], name
+    while rest:
+        head = next((p for p in _PHRASES if rest.startswith(p)), rest.split("_")[0])
+        parts.append(head.replace("_", " "))
+        rest = rest[len(head):].lstrip("_")
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:]

@@ -4,6 +4,7 @@ import hashlib
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 import conv_engine as ce
 from ui import features_cache as fc
@@ -112,9 +113,9 @@ with guard("computing the feature stack"):
     d1, d2 = st.columns(2)
     d1.download_button("Download the output maps (PNG)", figures.png_bytes(grid),
                        file_name=f"1x1_{method}_k{k}_{spatial}.png", mime="image/png", icon="⬇️")
-    frames = [figures.colorize(m, cmap) for m in y]
+    frames = [Image.fromarray(figures.colorize(m, cmap)) for m in y]
     d2.download_button("Download a GIF through the channels",
-                       ce.frames_to_gif(frames, duration=700),
+                       ce.gif_bytes(frames, duration=700),
                        file_name=f"1x1_{method}_k{k}_{spatial}_channels.gif", mime="image/gif",
                        icon="⬇️")
 

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import conv_engine as ce
 from ui.common import PAGES
+from ui.controls import OP_LABELS, preset_label
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,10 +27,10 @@ def _fresh_caches():
 
 def _app(page: str | None = None, **query) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
     if page is not None:
         at.switch_page(page)
+    for k, v in query.items():  # after switch_page, which starts from a clean URL
+        at.query_params[k] = v
     return at.run()
 
 
@@ -64,7 +65,7 @@ def test_arithmetic_defaults_show_animation_formula_and_caption():
 
 @pytest.mark.parametrize("name", list(ce.PRESETS))
 def test_each_preset_renders(name):
-    at = _app("pages/arithmetic.py", preset=name)
+    at = _app("pages/arithmetic.py", preset=preset_label(name))
     _no_errors(at)
     assert at.selectbox(key="preset").value == name
     assert at.code[0].value == ce.describe(ce.PRESETS[name])
@@ -72,7 +73,7 @@ def test_each_preset_renders(name):
 
 
 def test_numerical_preset_shows_output_table():
-    at = _app("pages/arithmetic.py", preset="numerical_no_padding_no_strides")
+    at = _app("pages/arithmetic.py", preset=preset_label("numerical_no_padding_no_strides"))
     _no_errors(at)
     table = at.dataframe[-1].value.to_numpy()
     assert table.tolist() == [[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.0]]
@@ -82,7 +83,7 @@ def test_numerical_preset_shows_output_table():
 
 
 def test_scrubber_moves_caption():
-    at = _app("pages/arithmetic.py", preset="padding_strides")
+    at = _app("pages/arithmetic.py", preset=preset_label("padding_strides"))
     at.slider(key="step").set_value(9).run()
     _no_errors(at)
     assert "output[2,2]" in " ".join(m.value for m in at.markdown)
@@ -92,7 +93,7 @@ def test_scrubber_moves_caption():
     ("query", "message"),
     [
         ({"ih": "3", "iw": "3", "kh": "5", "kw": "5", "pad": "0"}, "larger than the padded input"),
-        ({"op": "max", "pad": "3"}, "at most half the pooling kernel"),
+        ({"op": OP_LABELS["max"], "pad": "3"}, "at most half the pooling kernel"),
         ({"pad_mode": "same", "stride": "2"}, "needs stride 1"),
         ({"transposed": "true", "stride": "2", "opad": "3"}, "output_padding"),
     ],
@@ -121,7 +122,7 @@ def test_custom_numerical_uses_seeded_data():
 
 
 def test_edit_preset_as_custom_copies_parameters():
-    at = _app("pages/arithmetic.py", preset="dilation")
+    at = _app("pages/arithmetic.py", preset=preset_label("dilation"))
     at.button[0].click().run()
     _no_errors(at)
     assert at.segmented_control(key="mode").value == "Custom"

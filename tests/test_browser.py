@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.browser_support import (
@@ -13,6 +15,7 @@ from tests.browser_support import (
     wait_ready,
 )
 from ui.common import PAGES
+from ui.controls import preset_label
 
 pytestmark = pytest.mark.browser
 
@@ -63,9 +66,12 @@ def test_each_page_opens_from_navigation(server, page, path, title):
 
 
 def test_playground_change_setting_and_download_gif(server, page):
-    page.goto(f"{server}/arithmetic?preset=padding_strides")
+    page.goto(f"{server}/arithmetic?preset={quote(preset_label('padding_strides'))}")
     wait_ready(page)
-    page.get_by_role("button", name="Custom").click()
+    assert "⌊(5 + 2·1 - 3)/2⌋ + 1 = 3" in page.locator("[data-testid='stCode']").first.inner_text()
+    page.get_by_role("button", name="Edit as a custom case").click()
+    wait_ready(page)
+    assert "mode=Custom" in page.url
     wait_ready(page)
     height = page.get_by_label("Input height")
     height.fill("7")
@@ -73,7 +79,7 @@ def test_playground_change_setting_and_download_gif(server, page):
     wait_ready(page)
     assert "ih=7" in page.url  # the setting is in the URL, so the link can be shared
     _no_exception(page)
-    assert "⌊(7 + 2·1 - 3)/1⌋ + 1 = 7" in page.locator("[data-testid='stCode']").first.inner_text()
+    assert "⌊(7 + 2·1 - 3)/2⌋ + 1 = 4" in page.locator("[data-testid='stCode']").first.inner_text()
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download GIF").click()
     path = dl.value.path()
@@ -86,7 +92,7 @@ def test_playground_change_setting_and_download_gif(server, page):
 def test_playground_on_a_phone_width(server, browser):
     ctx = browser.new_context(viewport={"width": 390, "height": 844})
     pg = ctx.new_page()
-    pg.goto(f"{server}/arithmetic?preset=numerical_padding_strides")
+    pg.goto(f"{server}/arithmetic?preset={quote(preset_label('numerical_padding_strides'))}")
     wait_ready(pg)
     _no_exception(pg)
     # nothing wider than the window: no horizontal scrolling of the page

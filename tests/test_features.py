@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from conv_engine.features import (
     MAX_SAMPLE_PIXELS,
     FeatureStack,
+    _upsample_into,
     feature_stack,
     learn_pointwise,
     reduction_cost,
@@ -190,6 +191,34 @@ def test_feature_stack_rejects_bad_images(bad):
 def test_feature_stack_rejects_bad_parameters(kwargs, name):
     with pytest.raises(ValueError, match=name):
         feature_stack(_scene(8, 8), **kwargs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    factor=st.sampled_from([1, 2, 4, 8]),
+    trim=st.integers(0, 7),
+    seed=st.integers(0, 2**16),
+)
+def test_coarse_maps_upsample_bilinearly(h, w, factor, trim, seed):
+    # Oracle: each output pixel centre mapped back, clamped, and blended from its 2x2 neighbours.
+    small = np.random.default_rng(seed).random((h, w)).astype(np.float32)
+    out_h, out_w = max(1, h * factor - trim % factor), max(1, w * factor - trim % factor)
+    expected = np.empty((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            u = min(max((i + 0.5) / factor - 0.5, 0), h - 1)
+            v = min(max((j + 0.5) / factor - 0.5, 0), w - 1)
+            i0, j0 = int(u), int(v)
+            i1, j1 = min(i0 + 1, h - 1), min(j0 + 1, w - 1)
+            a, b = u - i0, v - j0
+            expected[i, j] = (1 - a) * ((1 - b) * small[i0, j0] + b * small[i0, j1]) + a * (
+                (1 - b) * small[i1, j0] + b * small[i1, j1]
+            )
+    out = np.empty((out_h, out_w), np.float32)
+    _upsample_into(out, small, factor)
+    np.testing.assert_allclose(out, expected, atol=1e-6)
 
 
 def test_feature_stack_needs_one_name_per_channel():

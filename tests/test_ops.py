@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from scipy.signal import correlate2d
 
 import conv_engine as ce
+from conv_engine import ops
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -138,7 +141,7 @@ def conv_cases(draw):
     else:
         s = (1, 1) if mode == "same" else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
         pads, padding = mode_pads(mode, k, d), mode
-    lo = [max(1, keff(k[0], d[0]) - pads[0] - pads[1]), max(1, keff(k[1], d[1]) - pads[2] - pads[3])]
+    lo = [max(1, keff(k[ax], d[ax]) - pads[2 * ax] - pads[2 * ax + 1]) for ax in (0, 1)]
     h, w = draw(st.integers(lo[0], lo[0] + 7)), draw(st.integers(lo[1], lo[1] + 7))
     x = arrays(draw, (c_in, h, w))
     wt = arrays(draw, (c_out, c_in, *k))
@@ -195,6 +198,8 @@ def test_conv2d_matches_naive_loops_and_scipy(case):
     assert got.shape == naive.shape
     np.testing.assert_allclose(got, naive, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(got, scipy_conv2d(x, w, bias, s, pads, d), rtol=1e-10, atol=1e-10)
+    with mock.patch.object(ops, "_BAND_BYTES", 1):  # one output row per im2col band
+        np.testing.assert_allclose(ce.conv2d(x, w, bias, **kw), naive, rtol=1e-10, atol=1e-10)
 
 
 @FAST
@@ -205,6 +210,19 @@ def test_conv2d_float32_in_float32_out(case):
     got = ce.conv2d(x.astype(np.float32), w.astype(np.float32), b32, **kw)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, naive_conv2d(x, w, bias, s, pads, d), rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_on_a_real_sized_float32_image_matches_scipy():
+    # big enough for several im2col bands, with a stride and a dilation
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((8, 300, 130)).astype(np.float32)
+    w = rng.standard_normal((4, 8, 3, 3)).astype(np.float32)
+    got = ce.conv2d(x, w, stride=(1, 2), padding=2, dilation=2)
+    assert got.dtype == np.float32
+    want = scipy_conv2d(x.astype(np.float64), w.astype(np.float64), None, (1, 2), (2, 2, 2, 2),
+                        (2, 2))
+    assert got.shape == want.shape == (4, 300, 65)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("mode", ["valid", "full"])
@@ -368,6 +386,18 @@ def test_relu():
     assert ce.relu(np.ones(3, dtype=np.float32)).dtype == np.float32
 
 
+@pytest.mark.parametrize("k", [1, 3])
+def test_views_give_the_same_result_as_contiguous_copies(k):
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((9, 12, 3)).astype(np.float32)
+    view = base.transpose(2, 0, 1)[:, ::-1, ::2]  # (3, 12, 5), not contiguous
+    w = rng.standard_normal((2, 3, k, k)).astype(np.float32)
+    np.testing.assert_array_equal(ce.conv2d(view, w), ce.conv2d(np.ascontiguousarray(view), w))
+    np.testing.assert_array_equal(
+        ce.pointwise(view, w[:, :, 0, 0]), ce.pointwise(np.ascontiguousarray(view), w[:, :, 0, 0])
+    )
+
+
 def test_ops_accept_integer_images():
     x = np.array([[[0, 255], [128, 1]]], dtype=np.uint8)
     out = ce.conv2d(x, np.ones((1, 1, 2, 2)))
@@ -408,6 +438,7 @@ WT = np.ones((2, 3, 3, 3))
         (lambda: ce.conv_transpose2d(X, WT, stride=2, output_padding=2),
          r"output_padding must be .* \(< 2\), got 2"),
         (lambda: ce.conv_transpose2d(X, WT, output_padding=1), r"output_padding .* got 1"),
+        (lambda: ce.conv_transpose2d(X, WT, dilation=2, output_padding=2), r"\(< 2\), got 2"),
         (lambda: ce.conv_transpose2d(X, WT, stride=0), r"stride must be >= 1"),
         (lambda: ce.conv_transpose2d(X, WT, padding=-1), r"padding must be >= 0"),
         (lambda: ce.conv_transpose2d(X, WT, padding=6), r"padding 6 crops the whole output"),
@@ -434,5 +465,5 @@ def test_bad_input_raises_a_value_error_naming_the_parameter(call, match):
 
 
 def test_large_images_are_fine_for_the_plain_ops():
-    x = np.zeros((1, 200, 200), dtype=np.float32)  # 40,000 cells: too many to animate, not to compute
+    x = np.zeros((1, 200, 200), dtype=np.float32)  # too many cells to animate, not to compute
     assert ce.conv2d(x, np.ones((1, 1, 3, 3), dtype=np.float32), padding=1).shape == (1, 200, 200)

@@ -23,7 +23,10 @@ def spec_from_key(key: tuple) -> ce.ConvSpec:
     return ce.ConvSpec(**{f.name: v for f, v in zip(fields(ce.ConvSpec), key, strict=True)})
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _trace(key: tuple, x: Grid, w: Grid) -> ce.Trace:
+    """One Trace per case, shared, so the renderer's per-trace cache of static layers is reused
+    by every scrubber frame."""
     spec = spec_from_key(key)
     return ce.trace(spec, None if x is None else np.array(x), None if w is None else np.array(w))
 

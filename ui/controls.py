@@ -37,7 +37,8 @@ class Choice:
     duration: int
 
 
-def _preset_label(name: str) -> str:
+def preset_label(name: str) -> str:
+    """The preset's menu label; with ``bind``, Streamlit also writes this label into the URL."""
     return f"{GROUP_LABELS[_PRESET_OF_GROUP[name]]} · {ce.preset_title(name)}"
 
 
@@ -54,33 +55,44 @@ def _edit_preset_as_custom() -> None:
     ss.seed = 1234
 
 
+def _d(key: str, options: list | tuple | None = None) -> dict:
+    """Widget arguments: the default (an index for a selectbox), kept in the URL as ``key``."""
+    default = CUSTOM_DEFAULTS[key]
+    if options is not None:
+        return {"index": list(options).index(default), "bind": "query-params"}
+    return {"value": default, "bind": "query-params"}
+
+
 def _custom_spec() -> tuple[ce.ConvSpec | None, str | None]:
     """Widgets for a custom case; the spec, or the reason the combination is impossible."""
-    q = dict(bind="query-params")
-    op = st.selectbox("Operation", list(OP_LABELS), format_func=OP_LABELS.get, key="op", **q)
+    op = st.selectbox("Operation", list(OP_LABELS), format_func=OP_LABELS.get, key="op",
+                      **_d("op", OP_LABELS))
     transposed = st.toggle("Transposed", key="transposed", disabled=op != "conv",
-                           help="Only convolutions have a transposed form.", **q)
+                           help="Only convolutions have a transposed form.", **_d("transposed"))
     transposed = transposed and op == "conv"
     c1, c2 = st.columns(2)
-    ih = c1.number_input("Input height", 1, MAX_SIDE, key="ih", **q)
-    iw = c2.number_input("Input width", 1, MAX_SIDE, key="iw", **q)
-    kh = c1.number_input("Kernel height", 1, 9, key="kh", **q)
-    kw = c2.number_input("Kernel width", 1, 9, key="kw", **q)
-    stride = c1.number_input("Stride", 1, 6, key="stride", **q)
-    dil = c2.number_input("Dilation", 1, 6, key="dil", disabled=op == "avg", **q)
+    ih = c1.number_input("Input height", 1, MAX_SIDE, key="ih", **_d("ih"))
+    iw = c2.number_input("Input width", 1, MAX_SIDE, key="iw", **_d("iw"))
+    kh = c1.number_input("Kernel height", 1, 9, key="kh", **_d("kh"))
+    kw = c2.number_input("Kernel width", 1, 9, key="kw", **_d("kw"))
+    stride = c1.number_input("Stride", 1, 6, key="stride", **_d("stride"))
+    dil = c2.number_input("Dilation", 1, 6, key="dil", disabled=op == "avg", **_d("dil"))
     pad_mode = c1.selectbox("Padding", PADDING_CHOICES, key="pad_mode", disabled=transposed,
-                            format_func=lambda m: "a number" if m == "number" else m, **q)
+                            format_func=lambda m: "a number" if m == "number" else m,
+                            **_d("pad_mode", PADDING_CHOICES))
     pad = c2.number_input("Padding (cells)", 0, 8, key="pad",
-                          disabled=pad_mode != "number" and not transposed, **q)
+                          disabled=pad_mode != "number" and not transposed, **_d("pad"))
     opad = st.number_input("Output padding", 0, 5, key="opad", disabled=not transposed,
                            help="Extra rows/columns at the bottom/right of a transposed "
-                           "convolution's output; must be smaller than stride or dilation.", **q)
+                           "convolution's output; must be smaller than stride or dilation.",
+                           **_d("opad"))
     padding = pad if transposed or pad_mode == "number" else pad_mode
+    numerical = st.toggle("Show numbers", key="numerical", **_d("numerical"))
     try:
         spec = ce.ConvSpec(
             (ih, iw), (kh, kw), stride, padding, 1 if op == "avg" else dil,
             transposed=transposed, output_padding=opad if transposed else 0, op=op,
-            numerical=st.session_state.get("numerical", False),
+            numerical=numerical,
         )
     except ValueError as e:
         return None, str(e)
@@ -91,22 +103,19 @@ def controls() -> Choice:
     """Sidebar controls of the arithmetic page."""
     q = dict(bind="query-params")
     with st.sidebar:
-        for key, value in CUSTOM_DEFAULTS.items():
-            st.session_state.setdefault(key, value)
         mode = st.segmented_control("Case", ["Guide preset", "Custom"], key="mode",
                                     default="Guide preset", required=True, **q)
         x = w = None
         if mode == "Custom":
             spec, error = _custom_spec()
-            numerical = st.toggle("Show numbers", key="numerical", **q)
-            if numerical and spec is not None:
+            if spec is not None and spec.numerical:
                 seed = st.number_input("Random values, seed", 0, 2**31 - 1, key="seed",
-                                       help="Seed 1234 gives the guide's numbers.", **q)
+                                       help="Seed 1234 gives the guide's numbers.", **_d("seed"))
                 gx, gw = ce.random_data(spec.input_size, spec.kernel_size, int(seed))
                 x, w = _as_grid(gx), _as_grid(gw)
         else:
             name = st.selectbox("Animation from the guide", list(ce.PRESETS), key="preset",
-                                format_func=_preset_label, **q)
+                                format_func=preset_label, **q)
             spec, error = ce.PRESETS[name], None
             st.button("Edit as a custom case", on_click=_edit_preset_as_custom,
                       help="Copy these parameters into the custom controls.")

@@ -8,7 +8,7 @@ import streamlit as st
 
 import conv_engine as ce
 
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+UPLOAD_TYPES = list(ce.images.EXTENSIONS)
 UPLOAD = "Upload your own…"
 
 
@@ -27,7 +27,8 @@ def _sample(name: str, work_side: int) -> ce.LoadedImage:
 def pick_image(key: str, *, work_side: int = 512) -> tuple[str, str, ce.LoadedImage] | None:
     """A sample picker with an upload option: (cache key, label, image), or None with a message.
 
-    The cache key is the sample's name or the upload's sha256; ``label`` names the image for captions: the sample's name or "your image" (an uploaded
+    The cache key is the sample's name or the upload's sha256; ``label`` names the image for
+    captions: the sample's name or "your image" (an uploaded
     file's name is never echoed back, so nothing a user typed is rendered).
     """
     names = [*ce.SAMPLES, UPLOAD]

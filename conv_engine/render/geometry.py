@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -55,9 +56,21 @@ class Geometry:
     def point(self, plane: str, rows, cols) -> np.ndarray:
         """Pixel (x, y) of plane points; ``rows``/``cols`` broadcast, result shape (..., 2)."""
         a = self.affine[plane]
-        r, c = np.broadcast_arrays(np.asarray(rows, float), np.asarray(cols, float))
+        r, c = np.asarray(rows, float), np.asarray(cols, float)
         return np.stack([a[0, 0] * c + a[0, 1] * r + a[0, 2], a[1, 0] * c + a[1, 1] * r + a[1, 2]],
                         axis=-1)
+
+    def plane_coords(self, plane: str, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Inverse of :meth:`point`: (rows, cols) plane coordinates of pixel points (x, y)
+        (broadcast together)."""
+        a = self.affine[plane]
+        inv = self._inverse[plane]
+        dx, dy = np.asarray(x, float) - a[0, 2], np.asarray(y, float) - a[1, 2]
+        return inv[1, 0] * dx + inv[1, 1] * dy, inv[0, 0] * dx + inv[0, 1] * dy
+
+    @cached_property
+    def _inverse(self) -> dict[str, np.ndarray]:
+        return {plane: np.linalg.inv(a[:, :2]) for plane, a in self.affine.items()}
 
     def cell_center(self, plane: str, r: float, c: float) -> tuple[float, float]:
         """Continuous pixel coordinates of the centre of cell (r, c)."""
@@ -69,9 +82,11 @@ class Geometry:
         x, y = self.cell_center(plane, r, c)
         return math.floor(x), math.floor(y)
 
-    def quad(self, plane: str, r0: float, c0: float, r1: float, c1: float) -> np.ndarray:
-        """(4, 2) pixel corners of the block of cells rows r0..r1, cols c0..c1 (boundaries)."""
-        return self.point(plane, [r0, r0, r1, r1], [c0, c1, c1, c0])
+    def quad(self, plane: str, r0, c0, r1, c1) -> np.ndarray:
+        """Pixel corners of the block of cells rows r0..r1, cols c0..c1 (boundaries), in the
+        order (r0, c0), (r0, c1), (r1, c1), (r1, c0): shape (4, 2), or (n, 4, 2) for arrays."""
+        r0, c0, r1, c1 = np.broadcast_arrays(*(np.asarray(v, float) for v in (r0, c0, r1, c1)))
+        return self.point(plane, np.stack([r0, r0, r1, r1], -1), np.stack([c0, c1, c1, c0], -1))
 
     def bbox(self, plane: str, r0: float, c0: float, r1: float, c1: float) -> np.ndarray:
         """(x0, y0, x1, y1) pixel bounding box of :meth:`quad`."""

@@ -1,9 +1,10 @@
 """Drawing a trace: the static grids once, then only the moving parts of each frame.
 
-Everything is drawn without anti-aliasing at ``supersample`` times the canvas size and
+The static canvas is drawn without anti-aliasing at ``supersample`` times its size and
 box-filtered down, so edges are smooth while flat areas keep their exact palette colours.
-A frame is the static image with small patches pasted in: the kernel's shadow, its
-outline, the connector lines and the current output cell.
+Each frame then changes a few small boxes at canvas resolution: the kernel's shadow (cells
+hit-tested through the inverse of the plane's mapping, so flat colours stay exact), its
+outline, the connector lines and the current output cell, lines anti-aliased with NumPy.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from PIL import Image, ImageDraw
 from ..captions import fmt
 from ..trace import Step, Trace
 from .geometry import Geometry, make_geometry
+from .raster import Pen, blend, draw_text, edges, grid_lines, line_pixels, runs
 from .style import DEFAULT_STYLE, RGB, Style, font
 
 # Largest side of the supersampled canvas; bigger canvases are drawn at a lower factor.
-_MAX_SUPERSAMPLED = 3000
+_MAX_SUPERSAMPLED = 4000
 # Text smaller than this many px is not drawn (unreadable, and slow for huge grids).
 _MIN_TEXT_PX = 6
+# Shades of the anti-aliased lines that move: each one more costs GIF bytes in every frame.
+_LINE_LEVELS = 6
 
 Box = tuple[int, int, int, int]
 
@@ -47,126 +51,9 @@ class TextLabel:
     color: RGB
 
 
-def _entry(p: np.ndarray, q: np.ndarray, poly: np.ndarray) -> np.ndarray:
-    """For segments p[i] -> q[i], the fraction t at which each enters convex ``poly`` (1 when
-    it never does; 0 when it starts inside). Cyrus-Beck clipping; poly (n, 2) in order."""
-    edge = np.roll(poly, -1, axis=0) - poly
-    normal = np.stack([-edge[:, 1], edge[:, 0]], 1)
-    normal *= np.sign(np.sum(normal * (poly.mean(axis=0) - poly), axis=1))[:, None]  # inward
-    num = np.einsum("mnk,nk->mn", p[:, None, :] - poly[None], normal)
-    den = (q - p) @ normal.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = -num / den
-    t_in = np.max(np.where(den > 0, t, 0.0), axis=1, initial=0.0)
-    t_out = np.min(np.where(den < 0, t, 1.0), axis=1, initial=1.0)
-    outside_parallel = np.any((den == 0) & (num < 0), axis=1)
-    return np.where((t_in <= t_out) & ~outside_parallel, np.clip(t_in, 0.0, 1.0), 1.0)
-
-
 def output_text(v: float) -> str:
     """An output value as the guide prints it: always one decimal ("12.0", "1.7")."""
     return f"{float(v) + 0.0:.1f}"  # + 0.0 turns -0.0 into 0.0
-
-
-def _runs(e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of True along axis 1 of a 2-D mask: (line, start, end) arrays, end exclusive."""
-    d = np.diff(np.pad(e.astype(np.int8), ((0, 0), (1, 1))), axis=1)
-    line, start = np.nonzero(d == 1)
-    _, end = np.nonzero(d == -1)  # row-major order pairs each start with its end
-    return line, start, end
-
-
-def _edges(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cell edges touching a True cell, merged into straight runs.
-
-    Returns ``(p0, p1)``: (n, 2) arrays of (row, col) boundary points.
-    """
-    m = np.pad(mask.astype(bool), 1)
-    horiz = m[:-1, 1:-1] | m[1:, 1:-1]  # (H+1, W): boundary row y, cell column c
-    vert = m[1:-1, :-1] | m[1:-1, 1:]  # (H, W+1): cell row r, boundary column x
-    hy, hx0, hx1 = _runs(horiz)
-    vx, vy0, vy1 = _runs(vert.T)
-    p0 = np.concatenate([np.stack([hy, hx0], 1), np.stack([vy0, vx], 1)])
-    p1 = np.concatenate([np.stack([hy, hx1], 1), np.stack([vy1, vx], 1)])
-    return p0, p1
-
-
-def _lines(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Every boundary line of an (H, W) grid, edge to edge: (p0, p1) in (row, col)."""
-    h, w = shape
-    ys, xs = np.arange(h + 1), np.arange(w + 1)
-    p0 = np.concatenate([np.stack([ys, 0 * ys], 1), np.stack([0 * xs, xs], 1)])
-    p1 = np.concatenate([np.stack([ys, 0 * ys + w], 1), np.stack([0 * xs + h, xs], 1)])
-    return p0, p1
-
-
-class _Pen:
-    """Draws in canvas pixel coordinates onto a supersampled image (or a crop of one)."""
-
-    def __init__(self, im: Image.Image, ss: int, origin: tuple[int, int] = (0, 0)) -> None:
-        self.im, self.ss = im, ss
-        self.origin = np.asarray(origin, float)
-        self.draw = ImageDraw.Draw(im)
-
-    def _px(self, pts) -> np.ndarray:
-        return np.asarray(pts, float).reshape(-1, 2) * self.ss - self.origin
-
-    def polygon(self, pts, fill) -> None:
-        self.draw.polygon([tuple(p) for p in self._px(pts)], fill=fill)
-
-    def width(self, px: float) -> int:
-        return max(1, round(px * self.ss))
-
-    def shade(self, quads, rgb: RGB, level: int) -> None:
-        """Lay ``rgb`` at opacity ``level``/255 over the union of ``quads`` (no double shading)."""
-        pts = [self._px(q) for q in quads]
-        allp = np.concatenate(pts)
-        x0, y0 = np.maximum(np.floor(allp.min(axis=0)).astype(int), 0)
-        x1, y1 = np.minimum(np.ceil(allp.max(axis=0)).astype(int) + 1, self.im.size)
-        if x0 >= x1 or y0 >= y1:
-            return
-        # The mask covers only the quads' bounding box: pasting is the costly part.
-        mask = Image.new("L", (x1 - x0, y1 - y0), 0)
-        d = ImageDraw.Draw(mask)
-        for p in pts:
-            d.polygon([(x - x0, y - y0) for x, y in p.tolist()], fill=level)
-        self.im.paste(rgb, (x0, y0, x1, y1), mask)
-
-    def segments(self, p0, p1, width: float, fill, caps: bool = True) -> None:
-        """Straight lines p0[i] -> p1[i] (canvas px); square caps close the corners of grids."""
-        a, b = self._px(p0), self._px(p1)
-        w = self.width(width)
-        if caps:
-            d = b - a
-            d *= (w / 2) / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
-            a, b = a - d, b + d
-        for (x0, y0), (x1, y1) in zip(a.tolist(), b.tolist(), strict=True):
-            self.draw.line([(x0, y0), (x1, y1)], fill=fill, width=w)
-
-    def dashed(self, p0, p1, width: float, fill, dash: float) -> None:
-        """Dashed lines (``dash`` px on, ``dash`` px off, starting at p0) as in TikZ."""
-        a, b = self._px(p0), self._px(p1)
-        d = b - a
-        length = np.hypot(d[:, 0], d[:, 1])
-        period = 2 * dash * self.ss
-        n = np.ceil(length / period).astype(int)
-        seg = np.repeat(np.arange(len(a)), n)
-        t0 = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) * period
-        t1 = np.minimum(t0 + dash * self.ss, length[seg])
-        unit = d[seg] / np.maximum(length[seg], 1e-9)[:, None]
-        s, e = a[seg] + unit * t0[:, None], a[seg] + unit * t1[:, None]
-        w = self.width(width)
-        for (x0, y0), (x1, y1) in zip(s.tolist(), e.tolist(), strict=True):
-            self.draw.line([(x0, y0), (x1, y1)], fill=fill, width=w)
-
-    def text(self, xy, s: str, px: int, fill, path: str | None, anchor: str | None = None) -> None:
-        """``s`` with its ink centred on ``xy`` (or placed by a Pillow ``anchor``)."""
-        f = font(path, px * self.ss)
-        (x, y), = self._px(xy)
-        if anchor is None:
-            left, top, right, bottom = f.getbbox(s)
-            x, y, anchor = x - (left + right) / 2, y - (top + bottom) / 2, "la"
-        self.draw.text((x, y), s, font=f, fill=fill, anchor=anchor)
 
 
 class Animation:
@@ -180,7 +67,8 @@ class Animation:
         by default ``trace.spec.numerical``
 
     Frames are RGB images of ``geometry.size``; frame ``i`` shows step ``i`` (row-major over
-    the output). The static image is drawn once; :meth:`patches` gives what changes per frame.
+    the output). :attr:`static` is drawn once; :meth:`patch_arrays` gives what each frame
+    changes.
     """
 
     def __init__(self, trace: Trace, style: Style | None = None, numerical: bool | None = None):
@@ -197,7 +85,7 @@ class Animation:
     def __len__(self) -> int:
         return len(self.trace.steps)
 
-    # -- text ---------------------------------------------------------------------------------
+    # -- numbers ------------------------------------------------------------------------------
 
     @cached_property
     def _text_px(self) -> dict[str, int]:
@@ -227,212 +115,226 @@ class Animation:
         px = self._text_px["value"]
         if px >= _MIN_TEXT_PX:
             kind = t.kind
-            for (r, col), v in np.ndenumerate(t.grid):
-                real = bool(kind[r, col])
+            for (r, k), v in np.ndenumerate(t.grid):
+                real = bool(kind[r, k])
                 if not real and t.spec.op == "max":
                     continue  # max pooling pads with -inf: nothing is added there
-                color = c.text_on_input if real else c.text
-                out.append(TextLabel("value", "grid", (r, col), fmt(v), g.cell_center("grid", r, col),
-                                     px, color))
+                out.append(TextLabel("value", "grid", (r, k), fmt(v), g.cell_center("grid", r, k),
+                                     px, c.text_on_input if real else c.text))
         px = self._text_px["output"]
         if px >= _MIN_TEXT_PX:
-            for (r, col), v in np.ndenumerate(t.output):
-                out.append(TextLabel("output", "output", (r, col), output_text(v),
-                                     g.cell_center("output", r, col), px, c.text_on_output))
+            for (r, k), v in np.ndenumerate(t.output):
+                out.append(TextLabel("output", "output", (r, k), output_text(v),
+                                     g.cell_center("output", r, k), px, c.text_on_output))
         return out
 
     def _step_texts(self, step: Step) -> list[TextLabel]:
-        """The kernel weights written in the lower-right corner of each covered cell."""
+        """The kernel weights, small in the lower-right corner of each covered cell."""
         px = self._text_px["weight"]
         if not self.numerical or step.weights is None or px < _MIN_TEXT_PX:
             return []
         g, c, kind = self.geometry, self.colors, self.trace.kind
         out = []
         for (gr, gc), (a, b) in zip(step.cells, step.taps, strict=True):
-            color = c.text_on_input if kind[gr, gc] else c.text
-            xy = tuple(float(v) for v in g.point("grid", gr + 0.78, gc + 0.78))
-            out.append(TextLabel("weight", "grid", (gr, gc), fmt(step.weights[a, b]), xy, px,
-                                 color))
+            x, y = g.point("grid", gr + 0.78, gc + 0.78)
+            out.append(TextLabel("weight", "grid", (gr, gc), fmt(step.weights[a, b]),
+                                 (float(x), float(y)), px,
+                                 c.text_on_input if kind[gr, gc] else c.text))
         return out
 
     def texts(self, i: int | None = None) -> list[TextLabel]:
-        """Numbers drawn in frame ``i`` (static ones only when None); empty for the 2.5D view."""
+        """Numbers drawn in frame ``i`` (the static ones when None); none in the 2.5D view."""
         if i is None:
             return list(self._static_texts)
         return [*self._static_texts, *self._step_texts(self.trace.steps[i])]
 
-    # -- static layers ------------------------------------------------------------------------
+    # -- the static canvas --------------------------------------------------------------------
 
-    def _draw_grid(self, pen: _Pen) -> None:
-        """Padding (dashed), input cells (filled, solid borders), and their numbers."""
+    def _draw_grid(self, pen: Pen) -> None:
+        """Padding and inserted zeros (dashed) and input cells (filled, solid borders)."""
         g, c, kind = self.geometry, self.colors, self.trace.kind
         if not kind.all():
-            p0, p1 = _lines(kind.shape)
+            p0, p1 = grid_lines(kind.shape)
             pen.dashed(g.point("grid", p0[:, 0], p0[:, 1]), g.point("grid", p1[:, 0], p1[:, 1]),
                        g.line, c.grid, dash=0.21 * g.cell)
-        for r, c0, c1 in zip(*_runs(kind), strict=True):
+        for r, c0, c1 in zip(*runs(kind), strict=True):
             pen.polygon(g.quad("grid", r, c0, r + 1, c1), c.input)
-        p0, p1 = _edges(kind)
+        p0, p1 = edges(kind)
         pen.segments(g.point("grid", p0[:, 0], p0[:, 1]), g.point("grid", p1[:, 0], p1[:, 1]),
                      g.line, c.grid)
 
-    def _draw_output(self, pen: _Pen, fill, line) -> None:
-        g = self.geometry
+    def _draw_output(self, pen: Pen) -> None:
+        g, c = self.geometry, self.colors
         h, w = g.output_shape
-        pen.polygon(g.quad("output", 0, 0, h, w), fill)
-        p0, p1 = _lines((h, w))
+        pen.polygon(g.quad("output", 0, 0, h, w), c.output)
+        p0, p1 = grid_lines((h, w))
         pen.segments(g.point("output", p0[:, 0], p0[:, 1]),
-                     g.point("output", p1[:, 0], p1[:, 1]), g.line, line)
-
-    def _draw_texts(self, pen: _Pen, texts: list[TextLabel]) -> None:
-        for t in texts:
-            pen.text(t.xy, t.text, t.size, t.color, self.style.font)
-
-    def _pad(self) -> int:
-        """Pixels a patch reaches beyond the cells it covers (half the widest line + smoothing)."""
-        return math.ceil(self.geometry.line) + 2
+                     g.point("output", p1[:, 0], p1[:, 1]), g.line, c.grid)
 
     @cached_property
-    def _layers(self) -> tuple[Image.Image, Image.Image]:
-        """(supersampled static canvas, static canvas)."""
+    def static(self) -> Image.Image:
+        """The canvas without any step: grids, labels and (numerical view) numbers."""
         g, c, ss = self.geometry, self.colors, self.ss
-        full = Image.new("RGB", (g.size[0] * ss, g.size[1] * ss), c.background)
-        pen = _Pen(full, ss)
+        big = Image.new("RGB", (g.size[0] * ss, g.size[1] * ss), c.background)
+        pen = Pen(big, ss)
         self._draw_grid(pen)
         for text, xy, anchor in g.labels:
             pen.text(xy, text, g.label_px, c.text, self.style.font, anchor=anchor)
-        self._draw_output(pen, c.output, c.grid)
-        self._draw_texts(pen, self._static_texts)
-        return full, (full.reduce(ss) if ss > 1 else full.copy())
+        self._draw_output(pen)  # after the input: the slanted output plane may hide some
+        for t in self._static_texts:
+            pen.text(t.xy, t.text, t.size, t.color, self.style.font)
+        return big.reduce(ss) if ss > 1 else big
 
     @cached_property
-    def _output_box(self) -> Box:
-        """Supersampled box of the output plane and its lines."""
-        g, ss, p = self.geometry, self.ss, self._pad()
-        h, w = g.output_shape
-        x0, y0, x1, y1 = g.bbox("output", 0, 0, h, w)
-        return (max(0, math.floor(x0) - p) * ss, max(0, math.floor(y0) - p) * ss,
-                min(g.size[0], math.ceil(x1) + p) * ss, min(g.size[1], math.ceil(y1) + p) * ss)
-
-    @cached_property
-    def _over(self) -> tuple[Image.Image, Image.Image]:
-        """The output plane alone and its mask (supersampled, in :attr:`_output_box`), to lay
-        back over a kernel shadow that the slanted output plane hides."""
-        c, box = self.colors, self._output_box
-        size = (box[2] - box[0], box[3] - box[1])
-        layer, mask = Image.new("RGB", size, c.background), Image.new("L", size, 0)
-        self._draw_output(_Pen(layer, self.ss, box[:2]), c.output, c.grid)
-        self._draw_output(_Pen(mask, self.ss, box[:2]), 255, 255)
-        return layer, mask
-
-    @property
-    def static(self) -> Image.Image:
-        """The canvas without any step: grids, labels and (numerical view) numbers."""
-        return self._layers[1]
+    def _pixels(self) -> tuple[np.ndarray, np.ndarray]:
+        """(static, static under the shadow) as (H, W, 3) uint8 arrays."""
+        c = self.colors
+        shaded = self.static.copy()
+        # Pillow's own blend, so shaded cells match Colors.shaded exactly.
+        shaded.paste(c.shadow, (0, 0, *shaded.size), Image.new("L", shaded.size, c.shadow_level))
+        return np.asarray(self.static), np.asarray(shaded)
 
     # -- moving parts -------------------------------------------------------------------------
 
+    def _pad(self) -> int:
+        """Pixels the moving parts reach beyond their cells (half the widest line, smoothing)."""
+        return math.ceil(self.geometry.line) + 2
+
+    def _box(self, corners: np.ndarray) -> list[int]:
+        """Integer canvas box around pixel points, padded and clipped to the canvas."""
+        w, h = self.geometry.size
+        p = self._pad()
+        lo = np.floor(corners.min(axis=0)).astype(int) - p
+        hi = np.ceil(corners.max(axis=0)).astype(int) + p
+        return [max(0, int(lo[0])), max(0, int(lo[1])), min(w, int(hi[0])), min(h, int(hi[1]))]
+
     def _boxes(self, step: Step) -> list[Box]:
-        """Canvas boxes (x0, y0, x1, y1) of what step ``step`` changes, merged if they touch."""
+        """Canvas boxes (x0, y0, x1, y1) that frame ``step`` changes."""
         g = self.geometry
         r0, c0, r1, c1 = step.footprint
         orow, ocol = step.out_pos
-        parts = [g.bbox("grid", r0, c0, r1 + 1, c1 + 1), g.bbox("output", orow, ocol, orow + 1,
-                                                                 ocol + 1)]
-        if not self.numerical:  # connector lines join the two: one box
-            parts = [np.concatenate([np.minimum(*[p[:2] for p in parts]),
-                                     np.maximum(*[p[2:] for p in parts])])]
-        p = self._pad()
-        boxes = [[max(0, math.floor(b[0]) - p), max(0, math.floor(b[1]) - p),
-                  min(g.size[0], math.ceil(b[2]) + p), min(g.size[1], math.ceil(b[3]) + p)]
-                 for b in parts]
-        if len(boxes) == 2:
-            a, b = boxes
-            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
-                boxes = [[min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]]
-        return [tuple(b) for b in boxes]  # type: ignore[misc]
+        kernel = g.quad("grid", r0, c0, r1 + 1, c1 + 1)
+        cell = g.quad("output", orow, ocol, orow + 1, ocol + 1)
+        if not self.numerical:  # the connector lines join the two: one box
+            return [tuple(self._box(np.concatenate([kernel, cell])))]  # type: ignore[list-item]
+        a, b = self._box(kernel), self._box(cell)
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+            return [(min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))]
+        return [tuple(a), tuple(b)]  # type: ignore[list-item]
 
-    def _draw_kernel(self, pen: _Pen, step: Step) -> None:
-        """Shadow on the kernel's taps (only the taps when dilated) and their solid outline."""
+    def _hidden(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Which pixel centres lie under the slanted output plane (its border included)."""
+        if self.numerical:
+            return np.zeros(np.shape(x), bool)
+        g = self.geometry
+        h, w = g.output_shape
+        r, c = g.plane_coords("output", np.asarray(x) + 0.5, np.asarray(y) + 0.5)
+        e = (g.line / 2 + 0.5) / g.cell  # half the border line and its smoothing, in cells
+        return (r > -e) & (r < h + e) & (c > -e) & (c < w + e)
+
+    def _shade(self, region: np.ndarray, box: Box, plane: str, cells: np.ndarray) -> None:
+        """Lay the shadow over ``cells`` ((n, 2) rows and cols of ``plane``) in ``region``:
+        each pixel whose centre falls in one of them takes its shaded static colour."""
+        g = self.geometry
+        r0, c0 = cells.min(axis=0)
+        r1, c1 = cells.max(axis=0) + 1
+        x0, y0, x1, y1 = self._box(g.quad(plane, r0, c0, r1, c1))
+        x0, y0, x1, y1 = max(x0, box[0]), max(y0, box[1]), min(x1, box[2]), min(y1, box[3])
+        if x0 >= x1 or y0 >= y1:
+            return
+        xs, ys = np.arange(x0, x1)[None, :], np.arange(y0, y1)[:, None]
+        r, c = g.plane_coords(plane, xs + 0.5, ys + 0.5)
+        # The taps with a border of misses: clipped indices land there when outside.
+        taps = np.zeros((r1 - r0 + 2, c1 - c0 + 2), bool)
+        taps[cells[:, 0] - r0 + 1, cells[:, 1] - c0 + 1] = True
+        ri = np.clip(np.floor(r) - (r0 - 1), 0, r1 - r0 + 1).astype(np.intp)
+        ci = np.clip(np.floor(c) - (c0 - 1), 0, c1 - c0 + 1).astype(np.intp)
+        hit = taps[ri, ci]
+        if plane == "grid" and self._may_hide(x0, y0, x1, y1):
+            hit &= ~self._hidden(xs, ys)
+        sub = region[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]]
+        np.copyto(sub, self._pixels[1][y0:y1, x0:x1], where=hit[..., None])
+
+    @cached_property
+    def _output_bbox(self) -> np.ndarray:
+        h, w = self.geometry.output_shape
+        return self.geometry.bbox("output", 0, 0, h, w)
+
+    def _may_hide(self, x0: float, y0: float, x1: float, y1: float) -> bool:
+        """Whether the output plane may hide part of a pixel box (2.5D view only)."""
+        if self.numerical:
+            return False
+        bx0, by0, bx1, by1 = self._output_bbox
+        p = self._pad()
+        return x0 < bx1 + p and bx0 - p < x1 and y0 < by1 + p and by0 - p < y1
+
+    def _lines(self, region: np.ndarray, box: Box, p0, p1, width, color: RGB,
+               caps: bool = True, behind: bool = False) -> None:
+        """Anti-aliased lines (canvas px) into ``region``; ``behind``: hidden by the output."""
+        origin = np.array(box[:2], float)
+        rows, cols, cover = line_pixels(np.asarray(p0) - origin, np.asarray(p1) - origin, width,
+                                        region.shape[:2], caps)
+        if behind and rows.size and self._may_hide(cols.min() + box[0], rows.min() + box[1],
+                                                   cols.max() + box[0] + 1,
+                                                   rows.max() + box[1] + 1):
+            keep = ~self._hidden(cols + box[0], rows + box[1])
+            rows, cols, cover = rows[keep], cols[keep], cover[keep]
+        blend(region, rows, cols, cover, color, _LINE_LEVELS)
+
+    def _draw_step(self, region: np.ndarray, box: Box, step: Step) -> np.ndarray:
+        """Draw step ``step`` into ``region`` (the static pixels of ``box``); returns it."""
         g, c = self.geometry, self.colors
         cells = np.array(step.cells)
-        pen.shade([g.quad("grid", r, k, r + 1, k + 1) for r, k in cells], c.shadow, c.shadow_level)
+        orow, ocol = step.out_pos
+        self._shade(region, box, "grid", cells)
+        self._shade(region, box, "output", np.array([[orow, ocol]]))
+        # Solid outline of the taps (each tap on its own when the kernel is dilated).
         r0, c0, r1, c1 = step.footprint
         mask = np.zeros((r1 - r0 + 1, c1 - c0 + 1), bool)
         mask[cells[:, 0] - r0, cells[:, 1] - c0] = True
-        p0, p1 = _edges(mask)
-        pen.segments(g.point("grid", p0[:, 0] + r0, p0[:, 1] + c0),
-                     g.point("grid", p1[:, 0] + r0, p1[:, 1] + c0), g.line, c.grid)
+        p0, p1 = edges(mask)
+        self._lines(region, box, g.point("grid", p0[:, 0] + r0, p0[:, 1] + c0),
+                    g.point("grid", p1[:, 0] + r0, p1[:, 1] + c0), g.line, c.grid, behind=True)
+        cell = g.quad("output", orow, ocol, orow + 1, ocol + 1)
+        if not self.numerical:
+            # Footprint corners to output cell corners; they pass behind the output plane.
+            self._lines(region, box, g.quad("grid", r0, c0, r1 + 1, c1 + 1), cell, g.thin,
+                        c.connector, caps=False, behind=True)
+        texts = self._step_texts(step)
+        if texts:
+            im = Image.fromarray(region)
+            d = ImageDraw.Draw(im)
+            for t in texts:
+                draw_text(d, (t.xy[0] - box[0], t.xy[1] - box[1]), t.text, t.size, t.color,
+                          self.style.font)
+            region = np.array(im)
+        self._lines(region, box, cell, np.roll(cell, -1, axis=0), 1.6 * g.line, c.grid)
+        return region
 
-    def _draw_connectors(self, pen: _Pen, step: Step) -> None:
-        """Thin lines from the footprint's corners to the output cell's, up to where they go
-        behind the output plane (so the plane need not be drawn again over them)."""
-        g = self.geometry
-        r0, c0, r1, c1 = step.footprint
-        orow, ocol = step.out_pos
-        start = g.quad("grid", r0, c0, r1 + 1, c1 + 1)
-        end = g.quad("output", orow, ocol, orow + 1, ocol + 1)
-        h, w = g.output_shape
-        t = _entry(start, end, g.quad("output", 0, 0, h, w))
-        # Stop half a border short of the plane: its edge line stays untouched.
-        t = np.maximum(t - (g.line / 2) / np.maximum(np.hypot(*(end - start).T), 1e-9), 0.0)
-        keep = t > 0
-        stop = start + (end - start) * t[:, None]
-        pen.segments(start[keep], stop[keep], g.thin, self.colors.connector, caps=False)
+    def patch_arrays(self, i: int) -> list[tuple[Box, np.ndarray]]:
+        """What frame ``i`` changes: (canvas box (x0, y0, x1, y1), (h, w, 3) uint8 pixels).
 
-    def _draw_current(self, pen: _Pen, step: Step) -> None:
-        """The current output cell: shaded and outlined."""
-        g, c = self.geometry, self.colors
-        r, k = step.out_pos
-        q = g.quad("output", r, k, r + 1, k + 1)
-        pen.shade([q], c.shadow, c.shadow_level)
-        pen.segments(q, np.roll(q, -1, axis=0), 1.6 * g.line, c.grid)
-
-    def patches(self, i: int) -> list[tuple[Box, Image.Image]]:
-        """What frame ``i`` changes: (canvas box, RGB image of that box) pairs.
-
-        Frame ``i`` is :attr:`static` with each image pasted at its box.
+        Frame ``i`` is :attr:`static` with each array pasted at its box.
         """
         step = self.trace.steps[i]
-        full, _ = self._layers
-        ss = self.ss
+        static = self._pixels[0]
         out = []
         for box in self._boxes(step):
-            sbox = tuple(v * ss for v in box)
-            crop = full.crop(sbox)
-            pen = _Pen(crop, ss, sbox[:2])
-            self._draw_kernel(pen, step)
-            if not self.numerical:
-                self._restore_output(crop, sbox, step)
-                self._draw_connectors(pen, step)
-            self._draw_texts(pen, self._step_texts(step))
-            self._draw_current(pen, step)
-            out.append((box, crop.reduce(ss) if ss > 1 else crop))
+            region = static[box[1]:box[3], box[0]:box[2]].copy()
+            out.append((box, self._draw_step(region, box, step)))
         return out
 
-    def _restore_output(self, crop: Image.Image, sbox: Box, step: Step) -> None:
-        """Lay the output plane back over the kernel's shadow where the plane hides it."""
-        g, ss, obox = self.geometry, self.ss, self._output_box
-        r0, c0, r1, c1 = step.footprint
-        fx0, fy0, fx1, fy1 = g.bbox("grid", r0, c0, r1 + 1, c1 + 1) * ss
-        pad = self._pad() * ss
-        ix = (max(math.floor(fx0) - pad, obox[0], sbox[0]), max(math.floor(fy0) - pad, obox[1],
-                                                               sbox[1]),
-              min(math.ceil(fx1) + pad, obox[2], sbox[2]), min(math.ceil(fy1) + pad, obox[3],
-                                                             sbox[3]))
-        if ix[0] >= ix[2] or ix[1] >= ix[3]:
-            return  # the usual case: the output plane floats clear of the kernel
-        layer, mask = self._over
-        src = (ix[0] - obox[0], ix[1] - obox[1], ix[2] - obox[0], ix[3] - obox[1])
-        crop.paste(layer.crop(src), (ix[0] - sbox[0], ix[1] - sbox[1]), mask.crop(src))
+    def patches(self, i: int) -> list[tuple[Box, Image.Image]]:
+        """:meth:`patch_arrays` as RGB images."""
+        return [(box, Image.fromarray(px)) for box, px in self.patch_arrays(i)]
 
     def frame(self, i: int) -> Image.Image:
-        """Frame ``i`` as an RGB image of ``geometry.size``."""
+        """Frame ``i`` (negative counts from the end) as an RGB image of ``geometry.size``."""
         n = len(self)
-        if not -n <= i < n:
-            raise ValueError(f"step must be from 0 to {n - 1}, got {i}")
+        if isinstance(i, bool) or not isinstance(i, int | np.integer) or not -n <= i < n:
+            raise ValueError(f"step must be an integer from 0 to {n - 1}, got {i!r}")
         im = self.static.copy()
-        for box, patch in self.patches(i % n):
+        for box, patch in self.patches(int(i) % n):
             im.paste(patch, box[:2])
         return im
 
@@ -441,7 +343,7 @@ class Animation:
         return [self.frame(i) for i in range(len(self))]
 
 
-# Animations already drawn, per trace (dropped with the trace): the scrubber redraws one
+# Animations already drawn, per trace (dropped with the trace): a step scrubber asks for one
 # frame at a time and should not redraw the static grids each time.
 _CACHE: weakref.WeakKeyDictionary[Trace, dict] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -462,13 +364,13 @@ def animation(trace: Trace, style: Style | None = None, numerical: bool | None =
 
 def draw(step: Step | int, style: Style | None = None, *, trace: Trace,
          numerical: bool | None = None) -> Image.Image:
-    """One frame: step ``step`` of ``trace`` with its receptive window highlighted.
+    """One still: step ``step`` of ``trace`` with its receptive window highlighted.
 
-    Returns an RGB image; the kernel's taps are shaded (only the taps for a dilated kernel),
-    the current output cell shaded and outlined. The same image is frame ``step`` of the
-    animation, so it doubles as the still for a step scrubber.
+    Returns an RGB image: the kernel's taps shaded (only the taps of a dilated kernel) and
+    outlined, the current output cell shaded and outlined. It is frame ``step`` of the
+    animation, so a step scrubber shows exactly what the GIF plays.
     """
-    i = step.index if isinstance(step, Step) else int(step)
+    i = step.index if isinstance(step, Step) else step
     return animation(trace, style, numerical).frame(i)
 
 

@@ -1,0 +1,245 @@
+"""Animations as GIF bytes (one shared palette, no dithering, looping forever) and the gallery.
+
+Frames are mapped to one palette that holds every flat colour of the style exactly, plus
+the commonest anti-aliasing shades; any other edge shade goes to its nearest entry. Only the
+patches that change from the static canvas are mapped again for each frame.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import GifImagePlugin, Image
+
+from .arithmetic import ConvSpec
+from .presets import PRESETS
+from .render import Animation, Style
+from .render.style import RGB
+from .trace import Trace, trace
+
+DEFAULT_DURATION = 1000  # ms a frame, as in the guide
+# GIF delays are whole hundredths of a second in 16 bits; browsers slow down anything
+# faster than 20 ms to 100 ms.
+MIN_DURATION, MAX_DURATION = 20, 655_350
+MAX_SCALE = 8
+# One palette slot stays free: Pillow marks unchanged pixels of later frames transparent.
+_MAX_COLORS = 255
+
+
+def _key(im: Image.Image | np.ndarray) -> np.ndarray:
+    """(H, W) uint32 colour keys ``r | g << 8 | b << 16`` of an image or (H, W, 3) array."""
+    if isinstance(im, Image.Image):
+        return np.asarray(im.convert("RGBX")).view("<u4")[..., 0] & 0xFFFFFF
+    a = np.asarray(im, np.uint32)
+    return a[..., 0] | a[..., 1] << 8 | a[..., 2] << 16
+
+
+class _Palette:
+    """A fixed palette of at most 255 colours and an exact lookup from colour to index."""
+
+    def __init__(self, must: Sequence[RGB], samples: Iterable[Image.Image]) -> None:
+        counts: dict[tuple, int] = {}
+        for im in samples:
+            for n, rgb in im.convert("RGB").getcolors(im.width * im.height) or ():
+                counts[rgb] = counts.get(rgb, 0) + n
+        colors = list(dict.fromkeys(tuple(c) for c in must))[:_MAX_COLORS]
+        chosen = set(colors)
+        for rgb, _ in sorted(counts.items(), key=lambda kv: -kv[1]):
+            if len(colors) >= _MAX_COLORS:
+                break
+            if rgb not in chosen:
+                colors.append(rgb)
+                chosen.add(rgb)
+        self.colors = np.array(colors, dtype=np.int32)
+        # 16 MB table indexed by colour key: 0 = not looked up yet, else index + 1. The
+        # zero page mapping makes untouched parts free.
+        self._lut = np.zeros(1 << 24, dtype=np.uint8)
+        keys = self.colors[:, 0] | self.colors[:, 1] << 8 | self.colors[:, 2] << 16
+        self._lut[keys] = np.arange(1, len(colors) + 1, dtype=np.uint8)
+
+    def index(self, im: Image.Image | np.ndarray) -> np.ndarray:
+        """(H, W) uint8 palette indices: exact for palette colours, else the nearest one."""
+        key = _key(im)
+        idx = self._lut[key]
+        miss = idx == 0
+        if miss.any():
+            new = np.unique(key[miss])
+            rgb = np.stack([new & 255, (new >> 8) & 255, new >> 16], axis=1).astype(np.int32)
+            d = ((rgb[:, None, :] - self.colors[None]) ** 2).sum(axis=2)
+            self._lut[new] = (d.argmin(axis=1) + 1).astype(np.uint8)
+            idx = self._lut[key]
+        return idx - 1
+
+    def rgb_bytes(self) -> bytes:
+        return self.colors.astype(np.uint8).tobytes()
+
+
+def _check(duration: float, scale: int) -> int:
+    """Duration rounded to the GIF's 10 ms, after checking both arguments."""
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or not (
+        MIN_DURATION <= duration <= MAX_DURATION
+    ):
+        raise ValueError(
+            f"duration must be from {MIN_DURATION} to {MAX_DURATION} ms, got {duration!r}"
+        )
+    if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE:
+        raise ValueError(f"scale must be an integer from 1 to {MAX_SCALE}, got {scale!r}")
+    return int(round(duration / 10)) * 10
+
+
+def _encode(indexed: Iterable[np.ndarray], palette: _Palette, duration: int, scale: int) -> bytes:
+    """Palette-index frames (H, W) -> GIF bytes (infinite loop, ``duration`` ms a frame).
+
+    Each frame after the first stores only the box that changed, with unchanged pixels
+    transparent (long runs of one index compress well), over the previous one (disposal 1).
+    Identical consecutive frames merge, their durations adding up. Pillow compresses each
+    box (``GifImagePlugin.getdata``); the container is written here, which spares Pillow's
+    per-frame palette remapping and full-frame comparisons.
+    """
+    clear = len(palette.colors)  # the free slot after the colours
+    parts: list[list] = []  # [offset, pixels, duration, transparent]
+    prev = None
+    for idx in indexed:
+        if prev is None:
+            parts.append([(0, 0), idx, duration, False])
+        else:
+            diff = idx != prev
+            rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
+            if rows.size == 0:
+                parts[-1][2] += duration
+                continue
+            box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+            parts.append([(int(cols[0]), int(rows[0])), np.where(diff[box], idx[box], clear),
+                          duration, True])
+        prev = idx
+    if not parts:
+        raise ValueError("an animation needs at least one frame")
+    h, w = parts[0][1].shape
+    bits = max(1, clear.bit_length())  # table of 2**bits >= colours + the transparent slot
+    table = palette.rgb_bytes().ljust(3 << bits, b"\0")
+    out = [b"GIF89a", struct.pack("<HHBBB", w * scale, h * scale, 0x80 | (bits - 1) << 4 |
+                                  (bits - 1), 0, 0), table,
+           b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"]  # loop forever
+    for (x, y), px, dur, transparent in parts:
+        if scale > 1:  # nearest neighbour: cells stay crisp when shown large
+            px = np.repeat(np.repeat(px, scale, axis=0), scale, axis=1)
+        im = Image.frombytes("P", (px.shape[1], px.shape[0]), np.ascontiguousarray(px, np.uint8))
+        info = {"duration": dur, "disposal": 1}
+        if transparent:
+            info["transparency"] = clear
+        out.extend(GifImagePlugin.getdata(im, (x * scale, y * scale), **info))
+    out.append(b";")
+    return b"".join(out)
+
+
+def gif_bytes(frames: Sequence[Image.Image], duration: float = DEFAULT_DURATION, *,
+              scale: int = 1, colors: Sequence[RGB] = ()) -> bytes:
+    """Frames -> GIF bytes with one shared palette, no dithering, looping forever.
+
+    Parameters
+    ----------
+    frames : RGB images, all of one size (W, H)
+    duration : ms each frame is shown (stored in hundredths of a second)
+    scale : integer nearest-neighbour upscaling, so browsers showing it large stay crisp
+    colors : colours to keep exact (the palette also takes the commonest others, up to 255)
+
+    Returns
+    -------
+    bytes of a GIF of size (W * scale, H * scale). Pillow merges identical consecutive
+    frames (adding their durations), so the total duration is ``len(frames) * duration``.
+    """
+    d = _check(duration, scale)
+    frames = list(frames)
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    sizes = {im.size for im in frames}
+    if len(sizes) != 1:
+        raise ValueError(f"frames must all have one size, got {sorted(sizes)}")
+    samples = [frames[0], frames[len(frames) // 2], frames[-1]]
+    palette = _Palette(colors, samples)
+    return _encode((palette.index(im) for im in frames), palette, d, scale)
+
+
+def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale: int = 1) -> bytes:
+    """An :class:`~conv_engine.render.Animation` as GIF bytes (see :func:`gif_bytes`).
+
+    Faster than drawing every frame: the static canvas is mapped to the palette once and
+    each frame maps only its patches.
+    """
+    d = _check(duration, scale)
+    n = len(anim)
+    palette = _Palette(anim.colors.flat(), [anim.static, anim.frame(0), anim.frame(n // 2)])
+    base = palette.index(anim.static)
+
+    def frames():
+        for i in range(n):
+            idx = base.copy()
+            for (x0, y0, x1, y1), patch in anim.patch_arrays(i):
+                idx[y0:y1, x0:x1] = palette.index(patch)
+            yield idx
+
+    return _encode(frames(), palette, d, scale)
+
+
+def trace_to_gif(t: Trace, *, style: Style | None = None, numerical: bool | None = None,
+                 duration: float = DEFAULT_DURATION, scale: int = 1) -> bytes:
+    """GIF bytes of a trace's animation, one frame per output cell (see :func:`gif_bytes`)."""
+    return animation_gif(Animation(t, style, numerical), duration, scale=scale)
+
+
+def spec_to_gif(spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = None, *,
+                style: Style | None = None, numerical: bool | None = None,
+                duration: float = DEFAULT_DURATION, scale: int = 1) -> bytes:
+    """GIF bytes of ``spec`` on input ``x`` (H, W) and kernel ``w`` (kH, kW).
+
+    Data default to the spec's own or the guide's random integers; ``numerical`` defaults to
+    ``spec.numerical``. One frame per output cell, ``duration`` ms each, looping forever.
+    """
+    _check(duration, scale)  # fail before any drawing
+    return trace_to_gif(trace(spec, x, w), style=style, numerical=numerical, duration=duration,
+                        scale=scale)
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, so a failure
+    never leaves a partial file behind."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_gallery(out_dir: str | os.PathLike, *, style: Style | None = None,
+                  duration: float = DEFAULT_DURATION, scale: int = 1,
+                  names: Sequence[str] | None = None,
+                  progress: Callable[[int, int, str, int], None] | None = None) -> list[Path]:
+    """Write the guide's animations as ``out_dir/<preset name>.gif``.
+
+    ``names`` defaults to all of :data:`~conv_engine.PRESETS`; ``progress(i, n, name, size)``
+    is called after each file (1-based ``i``, ``size`` in bytes). Returns the paths written.
+    """
+    _check(duration, scale)
+    names = list(PRESETS) if names is None else list(names)
+    unknown = [n for n in names if n not in PRESETS]
+    if unknown:
+        raise ValueError(f"unknown preset {unknown[0]!r}; choose from {', '.join(PRESETS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, name in enumerate(names, 1):
+        data = spec_to_gif(PRESETS[name], style=style, duration=duration, scale=scale)
+        written.append(write_atomic(out / f"{name}.gif", data))
+        if progress is not None:
+            progress(i, len(names), name, len(data))
+    return written
