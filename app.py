@@ -1,4 +1,4 @@
-"""Entry point: page config and navigation over pages/."""
+"""Entry point: page config and navigation over app_pages/."""
 
 import streamlit as st
 

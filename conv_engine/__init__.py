@@ -16,6 +16,7 @@ from .arithmetic import (
     transposed_output_size,
     window,
 )
+from .captions import export_name, fmt, step_caption
 from .export import gif_bytes, spec_to_gif, trace_to_gif, write_gallery
 from .features import (
     FeatureStack,
@@ -57,7 +58,6 @@ from .networks import (
 )
 from .ops import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, pointwise, relu
 from .presets import GUIDE_INPUT, GUIDE_KERNEL, PRESET_GROUPS, PRESETS, preset_title
-from .captions import export_name, fmt, step_caption
 from .render import DEFAULT_STYLE, PALETTES, Style, animation, draw, draw_step, render_frames
 from .trace import Step, Trace, default_data, random_data, trace
 

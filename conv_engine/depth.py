@@ -14,7 +14,6 @@ drawn once per animation; a frame re-draws only the regions that change.
 
 from __future__ import annotations
 
-import io
 import math
 import threading
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .export import gif_bytes
 from .ops import pointwise
 from .render.style import DEFAULT_STYLE, Style, font
 
@@ -38,8 +38,9 @@ _U = np.array([1.0, 0.0])
 _V = np.array([0.5, -0.34])
 # Empty space between two sheets of a pile, in cells.
 _SHEET_GAP = 0.55
-# Largest side of the supersampled canvas; bigger canvases are drawn at a lower factor.
-_MAX_SUPERSAMPLED = 3600
+# Most pixels of the supersampled canvas: bigger canvases are drawn at a lower factor, which
+# keeps the largest animations quick at a small cost in smoothness.
+_MAX_SUPERSAMPLED = 4_500_000
 # A caption writes out every product up to this many channels; beyond, the middle is elided.
 _MAX_TERMS = 8
 
@@ -239,7 +240,8 @@ def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeome
         tile = max(1.2 * cell, 46.0)
         thick = 0.5 * tile
     else:
-        tile, thick = 1.2 * cell, 0.0
+        tile = 1.2 * cell
+        thick = 0.3 * tile
     tile_w, tile_h = tile * (_U[0] + _V[0]), thick - _V[1] * tile
     # Sheets of a pile are as close as their tiles allow.
     pitch = max(sheet_h + _SHEET_GAP * cell, 1.25 * tile_h)
@@ -274,28 +276,30 @@ def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeome
     top = margin + 1.6 * label_px + max(0.0, (tile_h - sheet_h) / 2)
     in_h = (c_in - 1) * pitch + sheet_h
     out_h = (c_out - 1) * pitch + sheet_h
-    y_in = top - lo[1] * cell  # anchor y of input sheet 0
-    y_out = y_in + (in_h - out_h) / 2
+    # The shorter pile is centred on the taller one.
+    y_in = top + (max(in_h, out_h) - in_h) / 2 - lo[1] * cell  # anchor y of input sheet 0
+    y_out = top + (max(in_h, out_h) - out_h) / 2 - lo[1] * cell
     anchors = {
         "input": np.stack([np.full(c_in, x_in), y_in + pitch * np.arange(c_in)], axis=1),
         "output": np.stack([np.full(c_out, x_out), y_out + pitch * np.arange(c_out)], axis=1),
     }
     row_y = anchors["input"][:, 1] + (lo[1] + hi[1]) / 2 * cell  # centre of each sheet
-    bottom = max(top + in_h, row_y[-1] + tile_h / 2)
+    bottom = max(top + max(in_h, out_h), row_y[-1] + tile_h / 2)
     bias_y = result_y = None
     labels = []
     if numerical:
         step = max(1.3 * tile_h, min(pitch, 1.6 * tile_h))
+        # Operators in one column, between the pixel's values and the first filter.
+        op_x = float(vector_x + filter_x[0]) / 2
+        labels += [("·", (op_x, float(y)), "mm", 2 * label_px) for y in row_y]
         y = float(row_y[-1])
         if bias:
             y += step
             bias_y = y
-            labels.append(("+", (vector_x, bias_y), "mm", label_px))
+            labels.append(("+", (op_x, bias_y), "mm", label_px))
         result_y = y + step
         bottom = result_y + tile_h / 2
-        labels.append(("=", (vector_x, result_y), "mm", label_px))
-        dot_x = (vector_x + tile_w / 2 + filter_x[0] - tile_w / 2) / 2
-        labels += [("·", (dot_x, float(y)), "mm", 2 * label_px) for y in row_y]
+        labels.append(("=", (op_x, result_y), "mm", label_px))
 
     title_y = margin + 0.55 * label_px
     labels += [
@@ -385,7 +389,7 @@ def _num(v: float) -> str:
 
 def _out_text(v: float) -> str:
     """An output value as the guide prints it: always one decimal ("12.0", "1.7")."""
-    return f"{float(v) + 0.0:.1f}"
+    return f"{round(float(v), 1) + 0.0:.1f}"  # + 0.0 after rounding: never "-0.0"
 
 
 def _rgb(a) -> tuple[int, int, int]:
@@ -423,7 +427,8 @@ class DepthAnimation:
             c_in, self.w.shape[0], h, wd, numerical=self.numerical, bias=self.b is not None,
             style=self.style, channel_names=channel_names,
         )
-        self.ss = max(1, min(self.style.supersample, _MAX_SUPERSAMPLED // max(self.geometry.size)))
+        area = self.geometry.size[0] * self.geometry.size[1]
+        self.ss = max(1, min(self.style.supersample, math.isqrt(_MAX_SUPERSAMPLED // area)))
         g = self.geometry
         # Every cell corner of every sheet, once: drawing indexes into these.
         rows, cols = np.meshgrid(np.arange(g.h + 1), np.arange(g.w + 1), indexing="ij")
@@ -660,15 +665,22 @@ class DepthAnimation:
     def _number_boxes(self) -> tuple[Box, Box]:
         """Boxes of the numbers that change with the pixel: its values, the dot products."""
         g = self.geometry
-        values = [g.tile_faces(g.vector_x, float(y))["front"] for y in g.row_y[[0, -1]]]
+        # Tinted values re-colour their whole tiles; otherwise only the front faces change.
+        values = [np.concatenate(list(g.tile_faces(g.vector_x, float(y)).values()))
+                  if self.tint else g.tile_faces(g.vector_x, float(y))["front"]
+                  for y in g.row_y[[0, -1]]]
         dots = [g.tile_faces(float(x), g.result_y)["front"] for x in g.filter_x[[0, -1]]]
-        return self._bbox(values, pad=-1), self._bbox(dots, pad=-1)
+        return self._bbox(values, pad=None if self.tint else -1), self._bbox(dots, pad=-1)
 
     def _numbers(self, pen: _Pen, pos, part: str) -> None:
         """The pixel's values on their tiles, or the dot products under the filters."""
         g, c = self.geometry, self.colors
         r, col = pos
         if part == "values":
+            if self.tint:  # each value on its cell's colour
+                for k in range(g.c_in):
+                    self._tiles(pen, g.vector_x, [float(g.row_y[k])],
+                                _rgb(self._input_fill[k, r, col]), joined=False)
             for k in range(g.c_in):
                 pen.text(g.tile_text(g.vector_x, float(g.row_y[k])), _num(self.x[k, r, col]),
                          self._text_px, c.text_on_input, self.style.font)
@@ -692,7 +704,7 @@ class DepthAnimation:
             boxes += [self._bbox(pts[m:m + 2]) for m in range(n)]
         if g.vector_x is not None:
             boxes += self._number_boxes
-        return boxes
+        return [b for b in boxes if b[0] < b[2] and b[1] < b[3]]
 
     def _paint(self, im: Image.Image, box: Box, ops) -> None:
         """Run the ``ops`` that reach canvas box ``box`` on ``im``, a supersampled crop of
@@ -710,16 +722,30 @@ class DepthAnimation:
         self._paint(full, (0, 0, *g.size), self._ops(None))
         return full.reduce(self.ss) if self.ss > 1 else full
 
-    def frame(self, i: int) -> Image.Image:
-        """Frame ``i`` (pixel ``divmod(i, W)``) as an RGB image of ``geometry.size``."""
+    def patches(self, i: int) -> list[tuple[Box, Image.Image]]:
+        """What frame ``i`` changes: (canvas box (x0, y0, x1, y1), RGB image of that box).
+
+        Frame ``i`` is :attr:`static` with each image pasted at its box, in order.
+        """
         boxes = self.regions(i)
         ops = self._ops(divmod(i, self.geometry.w))
         ss = self.ss
-        im = self.static.copy()
+        out = []
         for box in boxes:
             crop = self._under.crop(tuple(v * ss for v in box))
             self._paint(crop, box, ops)
-            im.paste(crop.reduce(ss) if ss > 1 else crop, box[:2])
+            out.append((box, crop.reduce(ss) if ss > 1 else crop))
+        return out
+
+    def patch_arrays(self, i: int) -> list[tuple[Box, np.ndarray]]:
+        """:meth:`patches` as (box, (h, w, 3) uint8 array) pairs."""
+        return [(box, np.asarray(im)) for box, im in self.patches(i)]
+
+    def frame(self, i: int) -> Image.Image:
+        """Frame ``i`` (pixel ``divmod(i, W)``) as an RGB image of ``geometry.size``."""
+        im = self.static.copy()
+        for box, patch in self.patches(i):
+            im.paste(patch, box[:2])
         return im
 
     def frames(self) -> list[Image.Image]:
@@ -737,19 +763,21 @@ def _check_index(i, n: int) -> int:
     return int(i)
 
 
-def _check_arrays(x, w, b, numerical: bool):
-    """The arrays (x, w, b) checked, or ValueError naming the bad one."""
+def _check_arrays(x, w, b, numerical: bool | None):
+    """The arrays (x, w, b) checked, or ValueError naming the bad one; ``numerical`` picks
+    the drawing limits (None: no limit, for captions)."""
     arrays = []
     for name, a, ndim, shape in (("x", x, 3, "(C_in, H, W)"), ("w", w, 2, "(C_out, C_in)")):
         a = np.asarray(a)
         if a.dtype.kind not in "biuf":
             raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
-        if a.ndim != ndim:
-            raise ValueError(f"{name} must have shape {shape}, got shape {a.shape}")
+        if a.ndim != ndim or a.size == 0:
+            raise ValueError(f"{name} must have shape {shape} (none empty), got shape {a.shape}")
         arrays.append(a)
     x, w = arrays
     c_in, h, wd = x.shape
-    _check_sizes(c_in, w.shape[0], h, wd, numerical)
+    if numerical is not None:
+        _check_sizes(c_in, w.shape[0], h, wd, numerical)
     if w.shape[1] != c_in:
         raise ValueError(
             f"w must have shape (C_out, C_in) = ({w.shape[0]}, {c_in}) to match the {c_in} "
@@ -764,3 +792,173 @@ def _check_arrays(x, w, b, numerical: bool):
         if a is not None and not np.isfinite(a).all():
             raise ValueError(f"{name} must be finite (no NaN or infinity)")
     return x, w, b
+
+
+# -- public API ---------------------------------------------------------------------------------
+
+# Animations drawn lately: a scrubber redraws one frame at a time and should not redraw the
+# static picture each time. Keyed by the arrays' bytes, so equal data share an entry.
+_CACHE: OrderedDict[tuple, DepthAnimation] = OrderedDict()
+_CACHE_SIZE = 8
+_LOCK = threading.Lock()
+
+
+def _key(a: np.ndarray | None) -> tuple | None:
+    return None if a is None else (a.shape, a.dtype.str, a.tobytes())
+
+
+def depth_animation(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    *,
+    numerical: bool = False,
+    style: Style | None = None,
+    channel_names: tuple[str, ...] | list[str] | None = None,
+    tint: bool = False,
+) -> DepthAnimation:
+    """The :class:`DepthAnimation` of ``x`` through ``w`` (and ``b``), reused while recent.
+
+    Parameters
+    ----------
+    x : (C_in, H, W) feature stack
+    w : (C_out, C_in) 1x1 weights
+    b : (C_out,) biases or None
+    numerical, style, channel_names, tint : see :class:`DepthAnimation`
+
+    Raises ValueError naming the parameter for inconsistent shapes or sizes too large to
+    draw (:data:`MAX_SCHEMATIC`, :data:`MAX_NUMERICAL`).
+    """
+    x, w, b = _check_arrays(x, w, b, bool(numerical))
+    style = DEFAULT_STYLE if style is None else style
+    names = None if channel_names is None else tuple(str(n) for n in channel_names)
+    key = (_key(x), _key(w), _key(b), bool(numerical), style, names, bool(tint))
+    with _LOCK:
+        anim = _CACHE.get(key)
+        if anim is not None:
+            _CACHE.move_to_end(key)
+            return anim
+    anim = DepthAnimation(x, w, b, numerical=numerical, style=style, channel_names=names,
+                          tint=tint)
+    with _LOCK:
+        _CACHE[key] = anim
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return anim
+
+
+def depth_frames(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    *,
+    numerical: bool = False,
+    style: Style | None = None,
+    channel_names: tuple[str, ...] | list[str] | None = None,
+    tint: bool = False,
+) -> list[Image.Image]:
+    """Every frame of the 1x1 convolution ``out = w @ x[:, i, j] + b`` through depth.
+
+    Parameters
+    ----------
+    x : (C_in, H, W) feature stack
+    w : (C_out, C_in) 1x1 weights, one filter a row
+    b : (C_out,) biases or None (shown in the numerical view)
+    numerical : write the pixel's values, weights, biases and dot products (one decimal)
+    style : colours, sizes and fonts shared with the arithmetic figures
+    channel_names : C_in names written beside the input sheets
+    tint : fill each input cell by its value (per channel, pale = smallest)
+
+    Returns
+    -------
+    H*W RGB images of one size, one per pixel in row-major order. Output values are
+    ``conv_engine.ops.pointwise(x, w, b)``.
+    """
+    return depth_animation(x, w, b, numerical=numerical, style=style,
+                           channel_names=channel_names, tint=tint).frames()
+
+
+def draw_depth_step(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    index: int = 0,
+    *,
+    numerical: bool = False,
+    style: Style | None = None,
+    channel_names: tuple[str, ...] | list[str] | None = None,
+    tint: bool = False,
+) -> Image.Image:
+    """Frame ``index`` of :func:`depth_frames` alone (a still for a step scrubber).
+
+    ``index`` runs row-major over the pixels: pixel ``divmod(index, W)``, 0 <= index < H*W.
+    """
+    return depth_animation(x, w, b, numerical=numerical, style=style,
+                           channel_names=channel_names, tint=tint).frame(index)
+
+
+def depth_gif(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    *,
+    duration: float = 1000,
+    scale: int = 1,
+    numerical: bool = False,
+    style: Style | None = None,
+    channel_names: tuple[str, ...] | list[str] | None = None,
+    tint: bool = False,
+) -> bytes:
+    """:func:`depth_frames` as GIF bytes: ``duration`` ms a frame, looping forever, one
+    shared palette without dithering (the style's flat colours kept exact).
+
+    ``scale`` upscales nearest-neighbour, for browsers that show the GIF large.
+    """
+    anim = depth_animation(x, w, b, numerical=numerical, style=style,
+                           channel_names=channel_names, tint=tint)
+    keep = [*anim.colors.flat(), *anim._shades.values()]
+    return gif_bytes(anim.frames(), duration, scale=scale, colors=keep)
+
+
+def _term(v: float, wt: float) -> str:
+    """One product of a caption: negative weights in brackets ("0.5·(-2)")."""
+    ws = _num(wt)
+    return f"{_num(v)}·({ws})" if ws.startswith("-") else f"{_num(v)}·{ws}"
+
+
+def depth_caption(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    index: int = 0,
+    *,
+    numerical: bool = True,
+    max_terms: int = _MAX_TERMS,
+) -> str:
+    """What frame ``index`` computes, as text.
+
+    Numerical: ``"pixel (1,2): out[0] = 0.3·1 + 1.5·(-2) + 0.5 = -2.2; out[1] = ..."``, the
+    products ``x[k, i, j]·w[c, k]`` then the bias, sums of more than ``max_terms`` products
+    elided in the middle, each result with one decimal (``pointwise(x, w, b)[c, i, j]``).
+    Otherwise a sentence counting the multiply-adds.
+    """
+    x, w, b = _check_arrays(x, w, b, None)
+    c_in, h, wd = x.shape
+    r, col = divmod(_check_index(index, h * wd), wd)
+    head = f"pixel ({r},{col})"
+    c_out = w.shape[0]
+    if not numerical:
+        return (f"{head}: each of the {c_out} output channel{'s' if c_out > 1 else ''} is a "
+                f"weighted sum of the pixel's {c_in} channel value{'s' if c_in > 1 else ''}"
+                f"{' plus a bias' if b is not None else ''}: {c_out * c_in} multiply-adds.")
+    out = pointwise(x, w, b)[:, r, col]
+    parts = []
+    for j in range(c_out):
+        terms = [_term(x[k, r, col], w[j, k]) for k in range(c_in)]
+        if len(terms) > max(2, max_terms):
+            keep = max(2, max_terms) - 1
+            terms = [*terms[: keep - keep // 2], "…", *terms[c_in - keep // 2:]]
+        if b is not None:
+            terms.append(_num(b[j]) if b[j] >= 0 else f"({_num(b[j])})")
+        parts.append(f"out[{j}] = {' + '.join(terms)} = {_out_text(out[j])}")
+    return f"{head}: " + "; ".join(parts)

@@ -8,8 +8,8 @@ patches that change from the static canvas are mapped again for each frame.
 from __future__ import annotations
 
 import os
+import secrets
 import struct
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -27,16 +27,16 @@ DEFAULT_DURATION = 1000  # ms a frame, as in the guide
 # faster than 20 ms to 100 ms.
 MIN_DURATION, MAX_DURATION = 20, 655_350
 MAX_SCALE = 8
-# One palette slot stays free: Pillow marks unchanged pixels of later frames transparent.
-_MAX_COLORS = 255
+# Colours in a palette: the style's flat colours and the commonest edge shades. Fewer shades
+# make runs that compress better; 31 keep edges smooth, with transparency 32 entries.
+_MAX_COLORS = 31
 
 
 def _key(im: Image.Image | np.ndarray) -> np.ndarray:
     """(H, W) uint32 colour keys ``r | g << 8 | b << 16`` of an image or (H, W, 3) array."""
-    if isinstance(im, Image.Image):
-        return np.asarray(im.convert("RGBX")).view("<u4")[..., 0] & 0xFFFFFF
-    a = np.asarray(im, np.uint32)
-    return a[..., 0] | a[..., 1] << 8 | a[..., 2] << 16
+    a = np.asarray(im.convert("RGB")) if isinstance(im, Image.Image) else np.asarray(im)
+    u = np.uint32
+    return a[..., 0].astype(u) | a[..., 1].astype(u) << 8 | a[..., 2].astype(u) << 16
 
 
 class _Palette:
@@ -64,7 +64,10 @@ class _Palette:
 
     def index(self, im: Image.Image | np.ndarray) -> np.ndarray:
         """(H, W) uint8 palette indices: exact for palette colours, else the nearest one."""
-        key = _key(im)
+        return self.lookup(_key(im))
+
+    def lookup(self, key: np.ndarray) -> np.ndarray:
+        """Palette indices of colour keys (see :func:`_key`), any shape."""
         idx = self._lut[key]
         miss = idx == 0
         if miss.any():
@@ -174,13 +177,17 @@ def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale:
     d = _check(duration, scale)
     n = len(anim)
     palette = _Palette(anim.colors.flat(), [anim.static, anim.frame(0), anim.frame(n // 2)])
-    base = palette.index(anim.static)
+    static = _key(anim.static)
+    base = palette.lookup(static)
 
     def frames():
         for i in range(n):
             idx = base.copy()
             for (x0, y0, x1, y1), patch in anim.patch_arrays(i):
-                idx[y0:y1, x0:x1] = palette.index(patch)
+                # Only pixels that differ from the static canvas need a look-up.
+                key = _key(patch)
+                changed = key != static[y0:y1, x0:x1]
+                idx[y0:y1, x0:x1][changed] = palette.lookup(key[changed])
             yield idx
 
     return _encode(frames(), palette, d, scale)
@@ -206,16 +213,18 @@ def spec_to_gif(spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | Non
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, so a failure
-    never leaves a partial file behind."""
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed into
+    place: a failure never leaves a partial file behind."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    # os.open applies the user's umask, as a plain open() of the file would.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

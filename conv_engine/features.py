@@ -191,8 +191,9 @@ def _upsample_axis(
 
 def _upsample_into(out: np.ndarray, small: np.ndarray, factor: int) -> None:
     """Bilinear upsampling of (h, w) ``small`` into (H, W) ``out``."""
-    rows = _upsample_axis(small, factor, out.shape[0], 0)
-    _upsample_axis(rows, factor, out.shape[1], 1, out=out)
+    # Columns first, while there are few rows; then rows, whose phases are whole contiguous rows.
+    cols = _upsample_axis(small, factor, out.shape[1], 1)
+    _upsample_axis(cols, factor, out.shape[0], 0, out=out)
 
 
 def _energy_into(out: np.ndarray, lum: np.ndarray, bank: np.ndarray) -> None:

@@ -55,7 +55,7 @@ def test_every_page_runs(path):
 
 
 def test_arithmetic_defaults_show_animation_formula_and_caption():
-    at = _app("pages/arithmetic.py")
+    at = _app("app_pages/arithmetic.py")
     _no_errors(at)
     spec = ce.PRESETS["no_padding_no_strides"]
     assert at.code[0].value == ce.describe(spec)
@@ -65,7 +65,7 @@ def test_arithmetic_defaults_show_animation_formula_and_caption():
 
 @pytest.mark.parametrize("name", list(ce.PRESETS))
 def test_each_preset_renders(name):
-    at = _app("pages/arithmetic.py", preset=preset_label(name))
+    at = _app("app_pages/arithmetic.py", preset=preset_label(name))
     _no_errors(at)
     assert at.selectbox(key="preset").value == name
     assert at.code[0].value == ce.describe(ce.PRESETS[name])
@@ -73,7 +73,7 @@ def test_each_preset_renders(name):
 
 
 def test_numerical_preset_shows_output_table():
-    at = _app("pages/arithmetic.py", preset=preset_label("numerical_no_padding_no_strides"))
+    at = _app("app_pages/arithmetic.py", preset=preset_label("numerical_no_padding_no_strides"))
     _no_errors(at)
     table = at.dataframe[-1].value.to_numpy()
     assert table.tolist() == [[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.0]]
@@ -83,7 +83,7 @@ def test_numerical_preset_shows_output_table():
 
 
 def test_scrubber_moves_caption():
-    at = _app("pages/arithmetic.py", preset=preset_label("padding_strides"))
+    at = _app("app_pages/arithmetic.py", preset=preset_label("padding_strides"))
     at.slider(key="step").set_value(9).run()
     _no_errors(at)
     assert "output[2,2]" in " ".join(m.value for m in at.markdown)
@@ -99,13 +99,13 @@ def test_scrubber_moves_caption():
     ],
 )
 def test_impossible_custom_combinations_show_a_message(query, message):
-    at = _app("pages/arithmetic.py", mode="Custom", **query)
+    at = _app("app_pages/arithmetic.py", mode="Custom", **query)
     assert not at.exception
     assert message in at.warning[0].value
 
 
 def test_url_parameters_restore_custom_settings():
-    at = _app("pages/arithmetic.py", mode="Custom", ih="7", iw="6", kh="3", kw="2",
+    at = _app("app_pages/arithmetic.py", mode="Custom", ih="7", iw="6", kh="3", kw="2",
               stride="2", pad="1", dil="2")
     _no_errors(at)
     assert at.number_input(key="ih").value == 7
@@ -115,14 +115,14 @@ def test_url_parameters_restore_custom_settings():
 
 
 def test_custom_numerical_uses_seeded_data():
-    at = _app("pages/arithmetic.py", mode="Custom", numerical="true", pad="0")
+    at = _app("app_pages/arithmetic.py", mode="Custom", numerical="true", pad="0")
     _no_errors(at)
     # seed 1234 on a 5x5 input and 3x3 kernel is the guide's numerical example
     assert at.dataframe[-1].value.to_numpy()[0].tolist() == [12.0, 12.0, 17.0]
 
 
 def test_edit_preset_as_custom_copies_parameters():
-    at = _app("pages/arithmetic.py", preset=preset_label("dilation"))
+    at = _app("app_pages/arithmetic.py", preset=preset_label("dilation"))
     at.button[0].click().run()
     _no_errors(at)
     assert at.segmented_control(key="mode").value == "Custom"

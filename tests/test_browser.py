@@ -61,7 +61,7 @@ def test_each_page_opens_from_navigation(server, page, path, title):
     page.wait_for_load_state("networkidle")
     _no_exception(page)
     assert page.locator("h1").first.is_visible()
-    slug = path.removeprefix("pages/").removesuffix(".py")
+    slug = path.removeprefix("app_pages/").removesuffix(".py")
     page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
 
 
@@ -100,3 +100,12 @@ def test_playground_on_a_phone_width(server, browser):
     assert width <= 390 + 1
     pg.screenshot(path=str(SHOTS / "arithmetic-phone.png"), full_page=True)
     ctx.close()
+
+
+def test_a_shared_deep_link_opens_inside_the_app(server, page):
+    # A link straight to a page must still run app.py: its navigation, titles and wide layout.
+    page.goto(f"{server}/inception")
+    wait_ready(page)
+    nav = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    assert [t.split("\n")[-1] for t in nav] == [title for _, title, _ in PAGES]
+    assert page.locator("h1").first.inner_text() == "Inception bottlenecks"

@@ -12,11 +12,11 @@ log = logging.getLogger(__name__)
 
 # (file, title, icon) of every page, in navigation order; app.py and the home page read it.
 PAGES = [
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/arithmetic.py", "Convolution arithmetic", ":material/animation:"),
-    ("pages/your_image.py", "Your image", ":material/image:"),
-    ("pages/network_in_network.py", "Network in Network", ":material/hub:"),
-    ("pages/inception.py", "Inception bottlenecks", ":material/calculate:"),
+    ("app_pages/home.py", "Home", ":material/home:"),
+    ("app_pages/arithmetic.py", "Convolution arithmetic", ":material/animation:"),
+    ("app_pages/your_image.py", "Your image", ":material/image:"),
+    ("app_pages/network_in_network.py", "Network in Network", ":material/hub:"),
+    ("app_pages/inception.py", "Inception bottlenecks", ":material/calculate:"),
 ]
 
 

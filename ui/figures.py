@@ -121,16 +121,21 @@ def mlp_diagram(activations: list[np.ndarray], weights: list[np.ndarray], names:
     return fig
 
 
-def highlight(rgb: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The image dimmed outside ``mask``, with the box (r0, r1, c0, c1) outlined in cyan."""
+def highlight(rgb: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int],
+              zoom: int = 1) -> np.ndarray:
+    """The image dimmed outside ``mask``, enlarged ``zoom`` times (nearest neighbour), with
+    the box (r0, r1, c0, c1) outlined in cyan just outside its cells."""
     out = rgb.astype(np.float32)
-    out[~mask] = out[~mask] * 0.3 + 255 * 0.7 * 0.3
-    r0, r1, c0, c1 = box
+    out[~mask] = out[~mask] * 0.3 + 255 * 0.7
+    out = out.repeat(zoom, 0).repeat(zoom, 1)
+    r0, r1, c0, c1 = (v * zoom for v in box)
     if r1 > r0 and c1 > c0:
-        t = max(1, min(rgb.shape[:2]) // 150)
+        t = max(2, min(out.shape[:2]) // 200)
         cyan = np.array([42, 161, 152], dtype=np.float32)
-        out[r0:min(r0 + t, r1), c0:c1] = cyan
-        out[max(r1 - t, r0):r1, c0:c1] = cyan
-        out[r0:r1, c0:min(c0 + t, c1)] = cyan
-        out[r0:r1, max(c1 - t, c0):c1] = cyan
+        a, b = max(r0 - t, 0), min(r1 + t, out.shape[0])
+        c, d = max(c0 - t, 0), min(c1 + t, out.shape[1])
+        out[a:r0, c:d] = cyan
+        out[r1:b, c:d] = cyan
+        out[a:b, c:c0] = cyan
+        out[a:b, c1:d] = cyan
     return out.astype(np.uint8)

@@ -96,7 +96,7 @@ class Geometry:
 
 def _unit_affines(grid: tuple[int, int], out: tuple[int, int], numerical: bool) -> dict:
     """Plane -> 2x3 map of (col, row, 1) to canvas units of one cell, before offsetting."""
-    (hg, wg), (ho, wo) = grid, out
+    (hg, wg), (ho, _) = grid, out
     if numerical:
         # The guide: output one cell right of the input, centred vertically (rounded down).
         gap = hg - ho
@@ -148,7 +148,7 @@ def make_geometry(
     cell = style.numerical_cell if numerical else style.cell
     for _ in range(12):
         label_px = max(11, round(cell * (0.4 if numerical else 0.5)))
-        margin = 0.5 * cell + 2
+        margin = 0.7 * cell + 2  # the guide's 10 pt border on a 0.5 cm cell
         lo = corners.min(axis=0) * cell
         hi = corners.max(axis=0) * cell
         placed = []

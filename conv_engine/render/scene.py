@@ -29,7 +29,7 @@ _MAX_SUPERSAMPLED = 4000
 # Text smaller than this many px is not drawn (unreadable, and slow for huge grids).
 _MIN_TEXT_PX = 6
 # Shades of the anti-aliased lines that move: each one more costs GIF bytes in every frame.
-_LINE_LEVELS = 6
+_LINE_LEVELS = 4
 
 Box = tuple[int, int, int, int]
 
@@ -288,18 +288,24 @@ class Animation:
         orow, ocol = step.out_pos
         self._shade(region, box, "grid", cells)
         self._shade(region, box, "output", np.array([[orow, ocol]]))
-        # Solid outline of the taps (each tap on its own when the kernel is dilated).
+        # Solid outlines: each tap (apart when the kernel is dilated) and the output cell.
         r0, c0, r1, c1 = step.footprint
         mask = np.zeros((r1 - r0 + 1, c1 - c0 + 1), bool)
         mask[cells[:, 0] - r0, cells[:, 1] - c0] = True
         p0, p1 = edges(mask)
-        self._lines(region, box, g.point("grid", p0[:, 0] + r0, p0[:, 1] + c0),
-                    g.point("grid", p1[:, 0] + r0, p1[:, 1] + c0), g.line, c.grid, behind=True)
+        e0 = g.point("grid", p0[:, 0] + r0, p0[:, 1] + c0)
+        e1 = g.point("grid", p1[:, 0] + r0, p1[:, 1] + c0)
+        kernel = g.quad("grid", r0, c0, r1 + 1, c1 + 1)
         cell = g.quad("output", orow, ocol, orow + 1, ocol + 1)
+        if self._may_hide(*self._box(kernel)):  # rare: the output plane hides part of it
+            self._lines(region, box, e0, e1, g.line, c.grid, behind=True)
+            e0, e1 = e0[:0], e1[:0]
+        self._lines(region, box, np.concatenate([e0, cell]),
+                    np.concatenate([e1, np.roll(cell, -1, axis=0)]),
+                    np.r_[np.full(len(e0), g.line), np.full(4, 1.6 * g.line)], c.grid)
         if not self.numerical:
             # Footprint corners to output cell corners; they pass behind the output plane.
-            self._lines(region, box, g.quad("grid", r0, c0, r1 + 1, c1 + 1), cell, g.thin,
-                        c.connector, caps=False, behind=True)
+            self._lines(region, box, kernel, cell, g.thin, c.connector, caps=False, behind=True)
         texts = self._step_texts(step)
         if texts:
             im = Image.fromarray(region)
@@ -308,7 +314,6 @@ class Animation:
                 draw_text(d, (t.xy[0] - box[0], t.xy[1] - box[1]), t.text, t.size, t.color,
                           self.style.font)
             region = np.array(im)
-        self._lines(region, box, cell, np.roll(cell, -1, axis=0), 1.6 * g.line, c.grid)
         return region
 
     def patch_arrays(self, i: int) -> list[tuple[Box, np.ndarray]]:

@@ -103,7 +103,7 @@ class Style:
     """
 
     palette: str = "solarized"
-    cell: int = 32
+    cell: int = 30
     numerical_cell: int = 48
     max_size: int = 1000
     min_cell: int = 2
@@ -119,8 +119,9 @@ class Style:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-        if not isinstance(self.supersample, int) or not 1 <= self.supersample <= 8:
-            raise ValueError(f"supersample must be an integer from 1 to 8, got {self.supersample!r}")
+        ss = self.supersample
+        if isinstance(ss, bool) or not isinstance(ss, int) or not 1 <= ss <= 8:
+            raise ValueError(f"supersample must be an integer from 1 to 8, got {ss!r}")
         if self.colors is None:
             object.__setattr__(self, "colors", PALETTES[self.palette])
 

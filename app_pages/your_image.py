@@ -99,8 +99,8 @@ with guard("computing the feature stack"):
     cost = ce.reduction_cost(C, k, H, W)
     quality = ce.reduction_quality(fs, w, bias, relu=relu)
 
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Shape", f"{H}x{W}x{C} → {H2}x{W2}x{k_out}")
+    st.markdown(f"#### {H} x {W} x {C} → {H2} x {W2} x {k_out}")
+    m2, m3, m4 = st.columns(3)
     m2.metric("Weights", f"{cost.params:,}", help="k·C weights + k biases")
     m3.metric("Multiply-adds", f"{cost.mult_adds / 1e6:,.2f} M", help="H·W·C·k")
     m4.metric("Variance kept", f"{quality.retained:.1%}",
@@ -122,7 +122,7 @@ with guard("computing the feature stack"):
     st.subheader("How much does a 1x1 reduction keep?")
     cv = fc.curve(skey, fs)
     fig = figures.retained_figure(cv.ks, cv.retained, C + 1, k)
-    st.pyplot(fig, width="stretch")
+    st.pyplot(fig, width="content")
     figures.plt.close(fig)
     st.caption(
         f"Efficacy against efficiency: weights grow linearly with k (k·{C} + k), multiply-adds "

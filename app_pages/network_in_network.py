@@ -67,22 +67,28 @@ with guard("running the network"):
         "Network in Network starts each block with a larger kernel and follows it with 1x1s: "
         "the receptive field grows only through the larger kernels (and strides)."
     )
-    c1, c2, c3 = st.columns(3)
-    k1 = c1.selectbox("First layer kernel", [1, 3, 5, 7, 11], index=2, key="k1", **q)
-    s1 = c2.selectbox("First layer stride", [1, 2, 4], index=0, key="s1", **q)
-    n11 = c3.slider("Then 1x1 layers", 0, 4, 2, key="n11", **q)
-    layers = [ce.Layer(k1, s1, k1 // 2), *[ce.Layer(1)] * n11]
-    rows = ce.receptive_field(layers, (H, W))
+    c1, c2, c3, c4 = st.columns(4)
+    k1 = c1.selectbox("Block kernel", [1, 3, 5, 7], index=1, key="k1", **q)
+    s1 = c2.selectbox("Block stride", [1, 2], index=0, key="s1", **q)
+    n11 = c3.slider("1x1 layers per block", 0, 3, 2, key="n11", **q)
+    blocks = c4.slider("Blocks", 1, 3, 2, key="blocks", **q)
+    layers = [ce.Layer(k1, s1, k1 // 2), *[ce.Layer(1)] * n11] * blocks
+    # A small copy of the image, so a receptive field of a few pixels is visible.
+    step = max(1, max(H, W) // 64)
+    small = img.rgb[::step, ::step]
+    sh, sw = small.shape[:2]
+    rows = ce.receptive_field(layers, (sh, sw))
     out_h, out_w = rows[-1].out_size
     r1, r2 = st.columns(2)
     orow = r1.slider("Output row", 0, out_h - 1, out_h // 2, key="orow")
     ocol = r2.slider("Output column", 0, out_w - 1, out_w // 2, key="ocol")
-    mask = ce.input_mask(layers, orow, ocol, (H, W))
-    box = ce.input_region(layers, orow, ocol, (H, W))
+    mask = ce.input_mask(layers, orow, ocol, (sh, sw))
+    box = ce.input_region(layers, orow, ocol, (sh, sw))
+    zoom = max(1, 480 // max(sh, sw))
+    shown = figures.highlight(small, mask, box, zoom)
     left, right = st.columns([3, 2])
-    left.image(figures.highlight(img.rgb, mask, box),
-               caption=f"Input pixels feeding output cell ({orow}, {ocol}): "
-               f"{box[1] - box[0]}x{box[3] - box[2]}")
+    left.image(shown, caption=f"{sw}x{sh} copy of the image: the input pixels that feed output "
+               f"cell ({orow}, {ocol}) span {box[1] - box[0]}x{box[3] - box[2]}")
     right.dataframe(
         [{"layer": f"{r.layer.kernel}x{r.layer.kernel}, stride {r.layer.stride}",
           "receptive field": f"{r.size}x{r.size}", "jump": r.jump,
