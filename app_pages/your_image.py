@@ -3,6 +3,7 @@
 import hashlib
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from PIL import Image
 
@@ -74,19 +75,18 @@ with guard("computing the feature stack"):
         learned = fc.learned(skey, fs, k, steps, lr, 0, _callback=_live)
         chart.line_chart({"loss": learned.loss[:: max(1, steps // 100)]}, height=160,
                          x_label="× steps/100", y_label="reconstruction loss")
+        gap = (f" ({(learned.mse / learned.pca_mse - 1) * 100:+.1f} %)"
+               if learned.pca_mse > 0 else "")  # k = C reconstructs exactly: no ratio
         st.caption(f"Final reconstruction error {learned.mse:.4g} per value; "
-                   f"PCA's optimum {learned.pca_mse:.4g} "
-                   f"({(learned.mse / learned.pca_mse - 1) * 100:+.1f} %).")
+                   f"PCA's optimum {learned.pca_mse:.4g}{gap}.")
         w, bias = learned.w, learned.b
     elif method == "hand":
         w0, _ = fc.weights(skey, fs, k, "mean", 0)
         st.markdown("Weights (one row per output channel, one column per input channel):")
-        edited = st.data_editor(
-            {name: w0[:, j].round(3) for j, name in enumerate(fs.names)},
-            key=f"hand-{k}-{C}", hide_index=False,
-        )
-        w = np.column_stack([np.asarray(edited[n], dtype=np.float32) for n in fs.names])
-        w = np.nan_to_num(w)
+        table = pd.DataFrame(w0.round(3), columns=list(fs.names),
+                             index=[f"out {i}" for i in range(k)])
+        edited = st.data_editor(table, key=f"hand-{k}-{C}")
+        w = np.nan_to_num(edited.to_numpy(dtype=np.float32))
         bias = np.zeros(k, dtype=np.float32)
     else:
         w, bias = fc.weights(skey, fs, k, method, 0)

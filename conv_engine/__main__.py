@@ -154,10 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _flag_of(message: str) -> str:
-    """The option an engine error message is about (its first parameter name)."""
+    """The option an engine error message is about (its first parameter name), or ''."""
     hits = [(m.start(), flag) for name, flag in _FLAGS.items()
             for m in [re.search(rf"\b{name}\b", message)] if m]
-    return min(hits)[1] if hits else "case"
+    return min(hits)[1] if hits else ""
 
 
 def _spec(args: argparse.Namespace) -> ConvSpec:
@@ -179,7 +179,8 @@ def _render(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         spec = _spec(args)
         anim = Animation(trace(spec), style)
     except ValueError as e:
-        parser.error(f"{_flag_of(str(e))}: {e}")
+        flag = _flag_of(str(e))
+        parser.error(f"argument {flag}: {e}" if flag else str(e))
     data = animation_gif(anim, args.duration, scale=args.scale)
     write_atomic(out, data)
     w, h = anim.geometry.size

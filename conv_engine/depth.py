@@ -251,26 +251,31 @@ def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeome
     name_gap = 0.3 * cell if names else 0.0
     gap = max(1.6 * cell, 28.0)
 
-    x_in = margin + name_w + name_gap - lo[0] * cell  # anchor x of the input sheets
-    x = x_in + hi[0] * cell + gap
-    vector_x = None
-    if numerical:
-        vector_x = x + tile_w / 2
-        x += tile_w + 0.45 * gap  # room for the "·" between the values and the weights
     titles = {
         "input": f"input  {h}{times}{w}{times}{c_in}",
         "filters": f"{c_out} filter{'s' if c_out > 1 else ''}  1{times}1{times}{c_in}",
         "output": f"output  {h}{times}{w}{times}{c_out}",
     }
+    # A pile's title is centred over it and may be wider than the pile.
+    sheet_w = (hi[0] - lo[0]) * cell
+    over_in = max(0.0, (fl.getlength(titles["input"]) - sheet_w) / 2)
+    over_out = max(0.0, (fl.getlength(titles["output"]) - sheet_w) / 2)
+    title_gap = 0.6 * label_px
+
+    x_in = margin + max(name_w + name_gap, over_in) - lo[0] * cell  # anchor of input sheets
+    x = x_in + hi[0] * cell + max(gap, over_in + title_gap)
+    vector_x = None
+    if numerical:
+        vector_x = x + tile_w / 2
+        x += tile_w + 0.45 * gap  # room for the "·" between the values and the weights
     # The filters' title may be wider than their columns: centre the columns under it.
     cols_w = (c_out - 1) * col_step + tile_w
     block_w = max(cols_w, fl.getlength(titles["filters"]))
     filter_x = x + (block_w - cols_w) / 2 + tile_w / 2 + col_step * np.arange(c_out)
     panel = (x, x + block_w)
-    x_out = panel[1] + gap - lo[0] * cell
-    out_w = (hi[0] - lo[0] + 0.3) * cell + fs.getlength(str(c_out - 1))
-    width = max(x_out + lo[0] * cell + out_w, x_out + (lo[0] + hi[0]) / 2 * cell
-                + fl.getlength(titles["output"]) / 2) + margin
+    x_out = panel[1] + max(gap, over_out + title_gap) - lo[0] * cell
+    index_w = 0.3 * cell + fs.getlength(str(c_out - 1))  # the sheets' numbers on the right
+    width = x_out + hi[0] * cell + max(index_w, over_out) + margin
 
     # Piles start under the titles; a tile on the top row may stand higher than a sheet.
     top = margin + 1.6 * label_px + max(0.0, (tile_h - sheet_h) / 2)
@@ -337,7 +342,9 @@ class _Pen:
         self.draw = ImageDraw.Draw(im)
 
     def _px(self, pts) -> np.ndarray:
-        return np.asarray(pts, float).reshape(-1, 2) * self.ss - self.origin
+        # Whole supersampled pixels: Pillow truncates coordinates towards zero, so fractional
+        # ones would land differently in a crop than in the full canvas.
+        return np.rint(np.asarray(pts, float).reshape(-1, 2) * self.ss) - self.origin
 
     def polygon(self, pts, fill) -> None:
         self.draw.polygon([tuple(p) for p in self._px(pts).tolist()], fill=fill)
@@ -349,7 +356,7 @@ class _Pen:
         if caps:
             d = b - a
             d *= (w / 2) / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
-            a, b = a - d, b + d
+            a, b = np.rint(a - d), np.rint(b + d)
         for (x0, y0), (x1, y1) in zip(a.tolist(), b.tolist(), strict=True):
             self.draw.line([(x0, y0), (x1, y1)], fill=fill, width=w)
 
@@ -363,7 +370,7 @@ class _Pen:
         ((x, y),) = self._px(xy).tolist()
         if anchor is None:
             left, top, right, bottom = f.getbbox(s)
-            x, y, anchor = x - (left + right) / 2, y - (top + bottom) / 2, "la"
+            x, y, anchor = x - round((left + right) / 2), y - round((top + bottom) / 2), "la"
         self.draw.text((x, y), s, font=f, fill=fill, anchor=anchor)
 
 

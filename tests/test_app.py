@@ -21,8 +21,10 @@ TIMEOUT = 60
 def _fresh_caches():
     # st.cache_data outlives AppTest instances within one process.
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def _app(page: str | None = None, **query) -> AppTest:

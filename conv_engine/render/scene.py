@@ -281,6 +281,23 @@ class Animation:
             rows, cols, cover = rows[keep], cols[keep], cover[keep]
         blend(region, rows, cols, cover, color, _LINE_LEVELS)
 
+    def _corners(self, step: Step) -> tuple[np.ndarray, np.ndarray]:
+        """(4, 2) pixel corners of the kernel's footprint and of the current output cell, in
+        matching order."""
+        g = self.geometry
+        r0, c0, r1, c1 = step.footprint
+        orow, ocol = step.out_pos
+        return (g.quad("grid", r0, c0, r1 + 1, c1 + 1),
+                g.quad("output", orow, ocol, orow + 1, ocol + 1))
+
+    def connectors(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(start, end): (4, 2) pixel ends of the thin lines of frame ``i``, from the corners
+        of the kernel's footprint to those of the output cell (none in the numerical view;
+        the parts behind the output plane are not drawn)."""
+        if self.numerical:
+            return np.zeros((0, 2)), np.zeros((0, 2))
+        return self._corners(self.trace.steps[i])
+
     def _draw_step(self, region: np.ndarray, box: Box, step: Step) -> np.ndarray:
         """Draw step ``step`` into ``region`` (the static pixels of ``box``); returns it."""
         g, c = self.geometry, self.colors
@@ -295,16 +312,14 @@ class Animation:
         p0, p1 = edges(mask)
         e0 = g.point("grid", p0[:, 0] + r0, p0[:, 1] + c0)
         e1 = g.point("grid", p1[:, 0] + r0, p1[:, 1] + c0)
-        kernel = g.quad("grid", r0, c0, r1 + 1, c1 + 1)
-        cell = g.quad("output", orow, ocol, orow + 1, ocol + 1)
+        kernel, cell = self._corners(step)
         if self._may_hide(*self._box(kernel)):  # rare: the output plane hides part of it
             self._lines(region, box, e0, e1, g.line, c.grid, behind=True)
             e0, e1 = e0[:0], e1[:0]
         self._lines(region, box, np.concatenate([e0, cell]),
                     np.concatenate([e1, np.roll(cell, -1, axis=0)]),
                     np.r_[np.full(len(e0), g.line), np.full(4, 1.6 * g.line)], c.grid)
-        if not self.numerical:
-            # Footprint corners to output cell corners; they pass behind the output plane.
+        if not self.numerical:  # they pass behind the output plane
             self._lines(region, box, kernel, cell, g.thin, c.connector, caps=False, behind=True)
         texts = self._step_texts(step)
         if texts:
