@@ -11,6 +11,7 @@ import conv_engine as ce
 from ui import features_cache as fc
 from ui import figures
 from ui.common import guard
+from ui.depth_cache import crop_gif
 from ui.image_input import pick_image, show_notes
 
 st.title("Your image through a 1x1 convolution")
@@ -118,6 +119,23 @@ with guard("computing the feature stack"):
                        ce.gif_bytes(frames, duration=700),
                        file_name=f"1x1_{method}_k{k}_{spatial}_channels.gif", mime="image/gif",
                        icon="⬇️")
+
+    st.subheader("The same 1x1 convolution, pixel by pixel")
+    lim = ce.depth.MAX_SCHEMATIC
+    side = 4
+    crop = np.ascontiguousarray(ce.crop_center(fs.maps, side, side, channels_first=True))
+    ci, co = min(C, lim["C_in"]), min(k, lim["C_out"])
+    if (ci, co) != (C, k):
+        st.caption(f"Drawn with the first {ci} of {C} input channels and {co} of {k} filters.")
+    xs, ws, bs = crop[:ci], w[:co, :ci], bias[:co]
+    anim_col, text_col = st.columns([3, 2], gap="large")
+    with anim_col:
+        st.image(crop_gif((skey, digest, ci, co), xs, ws, bs, fs.names[:ci]),
+                 caption=f"The central {side}x{side} pixels of your stack: each pixel's column "
+                 f"of {ci} values meets the {co} filters.")
+    with text_col:
+        px = st.slider("Pixel of the crop", 1, side * side, 1, key="crop-step") - 1
+        st.markdown(ce.depth_caption(xs, ws, bs, px, numerical=True))
 
     st.subheader("How much does a 1x1 reduction keep?")
     cv = fc.curve(skey, fs)

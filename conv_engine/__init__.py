@@ -3,6 +3,7 @@
 Pure NumPy (plus Pillow/imageio for drawing and export); never imports streamlit.
 """
 
+from . import depth
 from .arithmetic import (
     MAX_STEPS,
     ConvSpec,
@@ -17,6 +18,7 @@ from .arithmetic import (
     window,
 )
 from .captions import export_name, fmt, step_caption
+from .depth import depth_caption, depth_frames, depth_gif, draw_depth_step
 from .export import gif_bytes, spec_to_gif, trace_to_gif, write_gallery
 from .features import (
     FeatureStack,
@@ -62,6 +64,11 @@ from .render import DEFAULT_STYLE, PALETTES, Style, animation, draw, draw_step, 
 from .trace import Step, Trace, default_data, random_data, trace
 
 __all__ = [
+    "depth",
+    "depth_caption",
+    "depth_frames",
+    "depth_gif",
+    "draw_depth_step",
     "DEFAULT_STYLE",
     "PALETTES",
     "Style",

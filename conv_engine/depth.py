@@ -334,7 +334,12 @@ def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeome
 
 
 class _Pen:
-    """Draws in canvas pixel coordinates onto a supersampled image (or a crop of one)."""
+    """Draws in canvas pixel coordinates onto a supersampled image (or a crop of one).
+
+    Corners are rounded to whole supersampled pixels of the full canvas before the crop's
+    origin is taken off, and lines are drawn as polygons: a shape then lands on exactly the
+    same pixels in a crop as in the full canvas, so patches join the static image seamlessly.
+    """
 
     def __init__(self, im: Image.Image, ss: int, origin: tuple[int, int] = (0, 0)) -> None:
         self.im, self.ss = im, ss
@@ -342,23 +347,24 @@ class _Pen:
         self.draw = ImageDraw.Draw(im)
 
     def _px(self, pts) -> np.ndarray:
-        # Whole supersampled pixels: Pillow truncates coordinates towards zero, so fractional
-        # ones would land differently in a crop than in the full canvas.
-        return np.rint(np.asarray(pts, float).reshape(-1, 2) * self.ss) - self.origin
+        return np.floor(np.asarray(pts, float).reshape(-1, 2) * self.ss + 0.5) - self.origin
 
     def polygon(self, pts, fill) -> None:
         self.draw.polygon([tuple(p) for p in self._px(pts).tolist()], fill=fill)
 
     def segments(self, p0, p1, width: float, fill, caps: bool = True) -> None:
         """Straight lines p0[i] -> p1[i]; square caps close the corners of grids."""
-        a, b = self._px(p0), self._px(p1)
-        w = max(1, round(width * self.ss))
+        a = np.asarray(p0, float).reshape(-1, 2)
+        b = np.asarray(p1, float).reshape(-1, 2)
+        half = max(1, round(width * self.ss)) / 2 / self.ss
+        d = b - a
+        d *= half / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-12)[:, None]
+        n = np.stack([-d[:, 1], d[:, 0]], axis=1)
         if caps:
-            d = b - a
-            d *= (w / 2) / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
-            a, b = np.rint(a - d), np.rint(b + d)
-        for (x0, y0), (x1, y1) in zip(a.tolist(), b.tolist(), strict=True):
-            self.draw.line([(x0, y0), (x1, y1)], fill=fill, width=w)
+            a, b = a - d, b + d
+        corners = self._px(np.stack([a + n, b + n, b - n, a - n], axis=1)).reshape(-1, 4, 2)
+        for q in corners.tolist():
+            self.draw.polygon([tuple(p) for p in q], fill=fill)
 
     def outline(self, q, width: float, fill) -> None:
         """The closed outline of a polygon."""
@@ -471,7 +477,11 @@ class DepthAnimation:
         """Every colour a shaded area can take, composited exactly like the guide's shadow."""
         c = self.colors
         fills = {_rgb(v) for v in np.unique(self._input_fill.reshape(-1, 3), axis=0)}
-        return {rgb: c.shaded(rgb) for rgb in fills | {c.output, c.background, c.input}}
+        fills |= {c.output, c.background, c.input}
+        shades = {rgb: c.shaded(rgb) for rgb in fills}
+        kernel = shades[c.background]  # a filter's weights: the guide's kernel shadow
+        shades[kernel] = c.shaded(kernel)  # for the filters' side faces
+        return shades
 
     @cached_property
     def _text_px(self) -> int:
@@ -734,13 +744,17 @@ class DepthAnimation:
 
         Frame ``i`` is :attr:`static` with each image pasted at its box, in order.
         """
-        boxes = self.regions(i)
         ops = self._ops(divmod(i, self.geometry.w))
-        ss = self.ss
+        ss, (width, height) = self.ss, self.geometry.size
         out = []
-        for box in boxes:
-            crop = self._under.crop(tuple(v * ss for v in box))
-            self._paint(crop, box, ops)
+        for box in self.regions(i):
+            # Drawn a little beyond the box: shapes cut by a crop's edge may differ there.
+            m = (max(0, box[0] - 2), max(0, box[1] - 2), min(width, box[2] + 2),
+                 min(height, box[3] + 2))
+            crop = self._under.crop(tuple(v * ss for v in m))
+            self._paint(crop, m, ops)
+            inner = tuple((v - o) * ss for v, o in zip(box, m[:2] * 2, strict=True))
+            crop = crop.crop(inner)
             out.append((box, crop.reduce(ss) if ss > 1 else crop))
         return out
 

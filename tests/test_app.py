@@ -131,3 +131,19 @@ def test_edit_preset_as_custom_copies_parameters():
     assert at.number_input(key="ih").value == 7
     assert at.number_input(key="dil").value == 2
     assert at.code[0].value == ce.describe(ce.PRESETS["dilation"])
+
+
+def test_depth_page_numbers_and_classic_example():
+    at = _app("app_pages/depth.py", dnum="true")
+    _no_errors(at)
+    metrics = [m.value for m in at.metric]
+    # 200x200x50 through 20 1x1 filters: 20*50 + 20 weights, 200*200*50*20 multiply-adds
+    assert metrics[:2] == [f"{20 * 50 + 20:,}", f"{200 * 200 * 50 * 20:,}"]
+    assert metrics[2:] == [f"{9 * 20 * 50 + 20:,}", f"{200 * 200 * 9 * 50 * 20:,}"]
+    assert "pixel (0,0): out[0] =" in " ".join(m.value for m in at.markdown)
+
+
+def test_depth_page_too_large_for_numbers_says_why():
+    at = _app("app_pages/depth.py", dnum="true", cin="12")
+    assert not at.exception
+    assert "C_in must be from 1 to 8" in at.error[0].value

@@ -37,7 +37,7 @@ def test_your_image_defaults_show_stack_maps_and_shapes():
     h, w = img.rgb.shape[:2]
     fs = ce.feature_stack(img.rgb, orientations=4, scales=2)
     assert f"{h} x {w} x {fs.shape[0]} → {h} x {w} x 3" in _texts(at)
-    assert len(at.image) == 4  # the photo, the feature stack, the output maps, the plot
+    assert len(at.image) == 5  # photo, feature stack, output maps, depth view of a crop, plot
     assert len(at.get("download_button")) == 2
 
 

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 PAGES = [
     ("app_pages/home.py", "Home", ":material/home:"),
     ("app_pages/arithmetic.py", "Convolution arithmetic", ":material/animation:"),
+    ("app_pages/depth.py", "1x1 through depth", ":material/layers:"),
     ("app_pages/your_image.py", "Your image", ":material/image:"),
     ("app_pages/network_in_network.py", "Network in Network", ":material/hub:"),
     ("app_pages/inception.py", "Inception bottlenecks", ":material/calculate:"),
