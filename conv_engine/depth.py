@@ -744,6 +744,7 @@ class DepthAnimation:
 
         Frame ``i`` is :attr:`static` with each image pasted at its box, in order.
         """
+        i = _check_index(i, len(self))
         ops = self._ops(divmod(i, self.geometry.w))
         ss, (width, height) = self.ss, self.geometry.size
         out = []

@@ -85,6 +85,9 @@ class Geometry:
     def quad(self, plane: str, r0, c0, r1, c1) -> np.ndarray:
         """Pixel corners of the block of cells rows r0..r1, cols c0..c1 (boundaries), in the
         order (r0, c0), (r0, c1), (r1, c1), (r1, c0): shape (4, 2), or (n, 4, 2) for arrays."""
+        if all(np.ndim(v) == 0 for v in (r0, c0, r1, c1)):
+            return self.point(plane, np.array([r0, r0, r1, r1], float),
+                              np.array([c0, c1, c1, c0], float))
         r0, c0, r1, c1 = np.broadcast_arrays(*(np.asarray(v, float) for v in (r0, c0, r1, c1)))
         return self.point(plane, np.stack([r0, r0, r1, r1], -1), np.stack([c0, c1, c1, c0], -1))
 

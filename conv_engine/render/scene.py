@@ -232,6 +232,23 @@ class Animation:
         e = (g.line / 2 + 0.5) / g.cell  # half the border line and its smoothing, in cells
         return (r > -e) & (r < h + e) & (c > -e) & (c < w + e)
 
+    @cached_property
+    def _cell_ids(self) -> dict[str, np.ndarray]:
+        """Per plane, an (H, W) canvas map of which cell (row * width + col) holds each pixel
+        centre, -1 for none; grid pixels hidden by the slanted output plane are -1 too."""
+        g = self.geometry
+        h, w = g.size[1], g.size[0]
+        xs, ys = np.arange(w)[None, :] + 0.5, np.arange(h)[:, None] + 0.5
+        ids = {}
+        for plane, (ph, pw) in (("grid", g.grid_shape), ("output", g.output_shape)):
+            r, c = g.plane_coords(plane, xs, ys)
+            r, c = np.floor(r), np.floor(c)
+            inside = (r >= 0) & (r < ph) & (c >= 0) & (c < pw)
+            ids[plane] = np.where(inside, r * pw + c, -1).astype(np.int32)
+        if not self.numerical:
+            ids["grid"][self._hidden(xs - 0.5, ys - 0.5)] = -1
+        return ids
+
     def _shade(self, region: np.ndarray, box: Box, plane: str, cells: np.ndarray) -> None:
         """Lay the shadow over ``cells`` ((n, 2) rows and cols of ``plane``) in ``region``:
         each pixel whose centre falls in one of them takes its shaded static colour."""
@@ -242,16 +259,11 @@ class Animation:
         x0, y0, x1, y1 = max(x0, box[0]), max(y0, box[1]), min(x1, box[2]), min(y1, box[3])
         if x0 >= x1 or y0 >= y1:
             return
-        xs, ys = np.arange(x0, x1)[None, :], np.arange(y0, y1)[:, None]
-        r, c = g.plane_coords(plane, xs + 0.5, ys + 0.5)
-        # The taps with a border of misses: clipped indices land there when outside.
-        taps = np.zeros((r1 - r0 + 2, c1 - c0 + 2), bool)
-        taps[cells[:, 0] - r0 + 1, cells[:, 1] - c0 + 1] = True
-        ri = np.clip(np.floor(r) - (r0 - 1), 0, r1 - r0 + 1).astype(np.intp)
-        ci = np.clip(np.floor(c) - (c0 - 1), 0, c1 - c0 + 1).astype(np.intp)
-        hit = taps[ri, ci]
-        if plane == "grid" and self._may_hide(x0, y0, x1, y1):
-            hit &= ~self._hidden(xs, ys)
+        width = (g.grid_shape if plane == "grid" else g.output_shape)[1]
+        tapped = np.zeros(g.grid_shape[0] * g.grid_shape[1] + g.output_shape[0] * g.output_shape[1]
+                          + 1, bool)  # index -1 (no cell) lands on the last, False
+        tapped[cells[:, 0] * width + cells[:, 1]] = True
+        hit = tapped[self._cell_ids[plane][y0:y1, x0:x1]]
         sub = region[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]]
         np.copyto(sub, self._pixels[1][y0:y1, x0:x1], where=hit[..., None])
 
