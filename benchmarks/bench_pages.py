@@ -40,9 +40,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
+import streamlit.logger  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+streamlit.logger.set_log_level("ERROR")  # AppTest's bare-mode warnings are expected
+
 import conv_engine as ce  # noqa: E402
+from ui.common import PAGES  # noqa: E402
 from ui.image_input import UPLOAD  # noqa: E402
 
 TIMEOUT = 120
@@ -53,14 +57,18 @@ WORK_SIDE = 512  # what the page asks ui.image_input.pick_image for
 ORIENTATIONS, SCALES, K = 4, 2, 3  # the page's defaults
 
 Change = Callable[[AppTest], object]
-# Page -> widget changes at the defaults, applied one after the other.
+# Page -> widget changes at the defaults, applied one after the other. Pages not listed here
+# (every page of ui.common.PAGES is measured) get the runs without a change.
 CHANGES: dict[str, list[tuple[str, Change]]] = {
-    "app_pages/home.py": [],
     "app_pages/arithmetic.py": [
         ("preset -> padding_strides",
          lambda at: at.selectbox(key="preset").set_value("padding_strides")),
         ("labels off", lambda at: at.toggle(key="labels").set_value(False)),
         ("step slider -> 5", lambda at: at.slider(key="step").set_value(5)),
+    ],
+    "app_pages/depth.py": [
+        ("filters C_out 3 -> 4", lambda at: at.number_input(key="cout").set_value(4)),
+        ("show the numbers", lambda at: at.toggle(key="dnum").set_value(True)),
     ],
     "app_pages/your_image.py": [
         ("k 3 -> 5", lambda at: at.slider(key="k").set_value(5)),
@@ -109,7 +117,7 @@ def page_times(page: str, repeat: int) -> dict[str, float]:
         row = {"first run, cold caches": _timed_run(_app(page), f"{page} cold")}
         at = _app(page)
         row["first run, warm caches"] = _timed_run(at, f"{page} warm")
-        for label, change in CHANGES[page]:
+        for label, change in CHANGES.get(page, []):
             change(at)
             row[f"change: {label}"] = _timed_run(at, f"{page} {label}")
         row["rerun, nothing changed"] = _timed_run(at, f"{page} rerun")
@@ -123,7 +131,7 @@ def bench_pages(repeat: int) -> None:
     print(f"Page runs (AppTest, median of {repeat}; goal: a change at the defaults "
           f"< {RERUN_GOAL:g} s)")
     worst_change = 0.0
-    for page in CHANGES:
+    for page in [path for path, *_ in PAGES]:
         t = page_times(page, repeat)
         warm = t["first run, warm caches"]
         print(f"  {page.removeprefix('app_pages/')}")
@@ -141,15 +149,19 @@ def bench_pages(repeat: int) -> None:
 
 
 def photo(width: int, height: int, seed: int, fmt: str = "JPEG") -> bytes:
-    """A photograph-like image (smooth shapes, stripes, fine texture) encoded as fmt."""
+    """A photograph-like image (smooth shapes, stripes, fine texture) encoded as fmt.
+
+    PNGs get less grain, so that a 12-megapixel one stays under the app's 20 MB upload limit.
+    """
     rng = np.random.default_rng(seed)
     y = np.linspace(0, 1, height, dtype=np.float32)[:, None]
     x = np.linspace(0, 1, width, dtype=np.float32)[None, :]
+    grain = 8 if fmt == "JPEG" else 2
     a = np.empty((height, width, 3), np.uint8)
     for c in range(3):
         f1, f2, f3 = rng.uniform(3, 40, 3)
         v = 128 + 50 * np.sin(f1 * x + c) * np.cos(f2 * y) + 30 * np.sin(f3 * (x + y) * 8)
-        v += rng.normal(0, 8, (height, width)).astype(np.float32)
+        v += rng.normal(0, grain, (height, width)).astype(np.float32)
         a[..., c] = np.clip(v, 0, 255)
     buf = io.BytesIO()
     Image.fromarray(a).save(buf, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
@@ -195,14 +207,22 @@ def _traced(fn: Callable[[], object]) -> float:
     return peak / 2**20
 
 
+def _read_images() -> tuple[bytes, bytes]:
+    """Two images sent by the parent on stdin (8-byte big-endian length before each), so that
+    generating them does not leave freed memory behind in the measuring process."""
+    data = sys.stdin.buffer.read()
+    n = int.from_bytes(data[:8], "big")
+    return data[8 : 8 + n], data[16 + n :]
+
+
 def child_page(fmt: str) -> dict[str, float]:
     """In a fresh process: upload two new 12 MP images through the page (time+RSS, traced)."""
     ext, mime = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}[fmt]
+    first, second = _read_images()
     at = _app("app_pages/your_image.py", **{"img-image": UPLOAD})
     at.run()
     small = photo(640, 480, 0, fmt)  # warm-up: imports, fonts, figures, caches
     at.file_uploader(key="img-upload").set_value((f"small.{ext}", small, mime)).run()
-    first, second = photo(4000, 3000, 1, fmt), photo(4000, 3000, 2, fmt)
 
     def upload(data: bytes) -> Callable[[], object]:
         def run() -> None:
@@ -216,14 +236,12 @@ def child_page(fmt: str) -> dict[str, float]:
 
     out = _measure(upload(first))
     out["traced_mib"] = _traced(upload(second))
-    out["file_mb"] = len(first) / 1e6
     return out
 
 
 def child_engine(fmt: str) -> dict[str, float]:
     """In a fresh process: the engine alone on two new 12 MP images (time+RSS, traced)."""
-    small = photo(640, 480, 0, fmt)
-    first, second = photo(4000, 3000, 1, fmt), photo(4000, 3000, 2, fmt)
+    first, second = _read_images()
 
     def pipeline(data: bytes) -> Callable[[], object]:
         def run() -> np.ndarray:
@@ -233,38 +251,40 @@ def child_engine(fmt: str) -> dict[str, float]:
             return ce.pointwise(fs.maps, w, b)
         return run
 
-    pipeline(small)()  # warm-up
+    pipeline(photo(640, 480, 0, fmt))()  # warm-up
     out = _measure(pipeline(first))
     out["traced_mib"] = _traced(pipeline(second))
-    out["file_mb"] = len(first) / 1e6
     return out
 
 
-def _in_child(kind: str, fmt: str) -> dict[str, float]:
+def _in_child(kind: str, fmt: str, images: tuple[bytes, bytes]) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    payload = b"".join(len(d).to_bytes(8, "big") + d for d in images)
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--format", fmt],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        [sys.executable, __file__, "--child", kind, "--format", fmt], input=payload,
+        cwd=ROOT, env=env, capture_output=True, timeout=600,
     )
     if proc.returncode:
-        raise RuntimeError(f"{kind} child failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{kind} child failed:\n{proc.stderr.decode()[-2000:]}")
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
 
 
 def bench_upload(repeat: int, fmt: str, goal: bool) -> None:
-    runs = {kind: [_in_child(kind, fmt) for _ in range(repeat)] for kind in ("page", "engine")}
+    images = photo(4000, 3000, 1, fmt), photo(4000, 3000, 2, fmt)
+    runs = {kind: [_in_child(kind, fmt, images) for _ in range(repeat)]
+            for kind in ("page", "engine")}
     med = {kind: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
            for kind, rs in runs.items()}
     page, engine = med["page"], med["engine"]
-    print(f"12-megapixel upload: 4000x3000 {fmt} ({page['file_mb']:.1f} MB), working size "
-          f"512x384, {ORIENTATIONS} orientations x {SCALES} scales, PCA k={K} "
+    print(f"12-megapixel upload: 4000x3000 {fmt} ({len(images[0]) / 1e6:.1f} MB), working "
+          f"size 512x384, {ORIENTATIONS} orientations x {SCALES} scales, PCA k={K} "
           f"(median of {repeat} fresh processes)")
     print(f"  {'':<30}{'time':>10}{'extra RSS':>12}{'traced peak':>13}")
     for label, m in (("page: upload bytes -> maps", page), ("engine only", engine)):
         print(f"  {label:<30}{m['seconds'] * 1e3:7.0f} ms{m['rss_mib']:8.0f} MiB"
               f"{m['traced_mib']:9.0f} MiB")
     print(f"  page / engine: {page['seconds'] / engine['seconds']:.2f} x time, "
-          f"{page['rss_mib'] / engine['rss_mib']:.2f} x extra RSS")
+          f"{page['traced_mib'] / engine['traced_mib']:.2f} x traced peak")
     if goal:
         mb = page["rss_mib"] * 2**20 / 1e6
         ok_t, ok_m = page["seconds"] < UPLOAD_GOAL, mb < UPLOAD_MEM_GOAL

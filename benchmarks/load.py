@@ -221,8 +221,8 @@ async def _settle(page, timeout: float) -> None:
 async def _no_errors(page, step: str) -> None:
     n = await page.locator(ERRORS).count()
     if n:
-        text = (await page.locator(ERRORS).first.inner_text()).strip().splitlines()
-        raise AssertionError(f"{n} error box(es) after {step!r}: {text[0] if text else ''}")
+        text = " ".join((await page.locator(ERRORS).first.inner_text()).split())
+        raise AssertionError(f"{n} error box(es) after {step!r}: {text[:300]}")
 
 
 async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
@@ -367,7 +367,10 @@ def report(result: LoadResult, sessions: int) -> bool:
           f"({sessions} concurrent x {len(result.rounds)} rounds)")
     for r in result.rounds:
         n = sum(s.error is None for s in r.sessions)
-        print(f"  round {r.number}: {n}/{len(r.sessions)}  ({r.seconds:.1f} s wall)")
+        ts = [t for s in r.sessions for t in s.times.values()]
+        spread = (f"; page-ready median {statistics.median(ts):.2f} s, worst {max(ts):.2f} s"
+                  if ts else "")
+        print(f"  round {r.number}: {n}/{len(r.sessions)} in {r.seconds:.1f} s{spread}")
     for s in result.failures:
         print(f"  FAILED round {s.round} session {s.sid}: {s.error}")
     if times:
@@ -411,6 +414,9 @@ def main() -> None:
     if exe is None:
         sys.exit("Chromium is not installed (Debian package 'chromium'); the load run needs it")
     (ROOT / "test-output").mkdir(exist_ok=True)
+    # As in production: no watching of source files, which would reload changed modules
+    # in the middle of a run.
+    os.environ.setdefault("STREAMLIT_SERVER_FILE_WATCHER_TYPE", "none")
     print(f"{args.sessions} concurrent headless-Chromium sessions x {args.rounds} rounds "
           f"against one local server; {os.cpu_count()} CPUs")
     print("each session: arithmetic page -> custom case, change input height -> download GIF "

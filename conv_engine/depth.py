@@ -58,8 +58,8 @@ class DepthGeometry:
     is the top of its pile. A sheet point ``(row, col)`` is a cell-boundary coordinate:
     cell (r, c) spans rows r..r+1 and columns c..c+1, row 0 at the back. Pixel (i, j)
     covers [i, i+1) x [j, j+1), so continuous (x, y) lands in pixel (floor x, floor y).
-    Tiles (weights, the pixel's values, biases and dot products) are 1x1 cells of side
-    ``tile`` px centred on the points given by :meth:`weight_center` and friends.
+    Tiles (weights; numerical: the pixel's values, biases and dot products) are 1x1 cells
+    of side ``tile`` px drawn as small blocks, see :meth:`tile_faces`.
     """
 
     c_in: int
@@ -118,9 +118,10 @@ class DepthGeometry:
     def tile_faces(self, x: float, y: float) -> dict[str, np.ndarray]:
         """Polygons (n, 2) px of the tile whose bounding box is centred on (x, y).
 
-        A tile is a 1x1 cell: flat in the schematic view (its ``"top"`` face only), a block
-        ``thick`` px thick in the numerical view (``"top"``, ``"front"``, ``"side"``).
-        ``"bottom"`` is the top face moved down by the thickness (where columns attach).
+        A tile is a 1x1 cell as a block ``thick`` px thick (thicker in the numerical view,
+        whose numbers go on the front face): faces ``"top"``, ``"front"`` and ``"side"``
+        (only ``"top"`` when flat). ``"bottom"`` is the top face moved down by the thickness,
+        where the lines joining a column of tiles attach.
         """
         a, d = self.tile, self.thick
         u, v = _U * a, _V * a
@@ -178,6 +179,7 @@ def _check_sizes(c_in: int, c_out: int, h: int, w: int, numerical: bool) -> None
 
 
 def _names(channel_names, c_in: int) -> tuple[str, ...]:
+    """The channel names as strings (none when not given), one per input channel."""
     if channel_names is None:
         return ()
     names = tuple(str(n) for n in channel_names)
@@ -256,6 +258,8 @@ def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeome
         "filters": f"{c_out} filter{'s' if c_out > 1 else ''}  1{times}1{times}{c_in}",
         "output": f"output  {h}{times}{w}{times}{c_out}",
     }
+    if not style.labels:
+        titles = dict.fromkeys(titles, "")
     # A pile's title is centred over it and may be wider than the pile.
     sheet_w = (hi[0] - lo[0]) * cell
     over_in = max(0.0, (fl.getlength(titles["input"]) - sheet_w) / 2)
@@ -278,7 +282,7 @@ def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeome
     width = x_out + hi[0] * cell + max(index_w, over_out) + margin
 
     # Piles start under the titles; a tile on the top row may stand higher than a sheet.
-    top = margin + 1.6 * label_px + max(0.0, (tile_h - sheet_h) / 2)
+    top = margin + 1.6 * label_px * style.labels + max(0.0, (tile_h - sheet_h) / 2)
     in_h = (c_in - 1) * pitch + sheet_h
     out_h = (c_out - 1) * pitch + sheet_h
     # The shorter pile is centred on the taller one.
@@ -303,15 +307,16 @@ def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeome
             bias_y = y
             labels.append(("+", (op_x, bias_y), "mm", label_px))
         result_y = y + step
-        bottom = result_y + tile_h / 2
+        bottom = max(bottom, result_y + tile_h / 2)
         labels.append(("=", (op_x, result_y), "mm", label_px))
 
     title_y = margin + 0.55 * label_px
-    labels += [
-        (titles["input"], (x_in + (lo[0] + hi[0]) / 2 * cell, title_y), "mm", label_px),
-        (titles["filters"], ((panel[0] + panel[1]) / 2, title_y), "mm", label_px),
-        (titles["output"], (x_out + (lo[0] + hi[0]) / 2 * cell, title_y), "mm", label_px),
-    ]
+    if style.labels:
+        labels += [
+            (titles["input"], (x_in + (lo[0] + hi[0]) / 2 * cell, title_y), "mm", label_px),
+            (titles["filters"], ((panel[0] + panel[1]) / 2, title_y), "mm", label_px),
+            (titles["output"], (x_out + (lo[0] + hi[0]) / 2 * cell, title_y), "mm", label_px),
+        ]
     for k, n in enumerate(names):
         labels.append((n, (x_in + lo[0] * cell - name_gap, float(row_y[k])), "rm", small_px))
     # Filter j makes output sheet j: both are numbered.
@@ -346,14 +351,20 @@ class _Pen:
         self.origin = np.asarray(origin, float) * ss
         self.draw = ImageDraw.Draw(im)
 
+    def points(self, pts) -> np.ndarray:
+        """Points (..., 2) in whole supersampled pixels of the full canvas."""
+        return np.floor(np.asarray(pts, float) * self.ss + 0.5)
+
     def _px(self, pts) -> np.ndarray:
-        return np.floor(np.asarray(pts, float).reshape(-1, 2) * self.ss + 0.5) - self.origin
+        """:meth:`points` relative to this image's origin, as (n, 2)."""
+        return self.points(pts).reshape(-1, 2) - self.origin
 
     def polygon(self, pts, fill) -> None:
         self.draw.polygon([tuple(p) for p in self._px(pts).tolist()], fill=fill)
 
-    def segments(self, p0, p1, width: float, fill, caps: bool = True) -> None:
-        """Straight lines p0[i] -> p1[i]; square caps close the corners of grids."""
+    def line_polygons(self, p0, p1, width: float, caps: bool = True) -> np.ndarray:
+        """(n, 4, 2) corners, in whole supersampled pixels of the full canvas, of the lines
+        p0[i] -> p1[i] drawn as polygons; square caps close the corners of grids."""
         a = np.asarray(p0, float).reshape(-1, 2)
         b = np.asarray(p1, float).reshape(-1, 2)
         half = max(1, round(width * self.ss)) / 2 / self.ss
@@ -362,9 +373,16 @@ class _Pen:
         n = np.stack([-d[:, 1], d[:, 0]], axis=1)
         if caps:
             a, b = a - d, b + d
-        corners = self._px(np.stack([a + n, b + n, b - n, a - n], axis=1)).reshape(-1, 4, 2)
-        for q in corners.tolist():
+        return self.points(np.stack([a + n, b + n, b - n, a - n], axis=1))
+
+    def polygons(self, corners: np.ndarray, fill) -> None:
+        """Polygons (n, m, 2) in full-canvas supersampled pixels (:meth:`points`)."""
+        for q in (corners - self.origin).tolist():
             self.draw.polygon([tuple(p) for p in q], fill=fill)
+
+    def segments(self, p0, p1, width: float, fill, caps: bool = True) -> None:
+        """Straight lines p0[i] -> p1[i]; square caps close the corners of grids."""
+        self.polygons(self.line_polygons(p0, p1, width, caps), fill)
 
     def outline(self, q, width: float, fill) -> None:
         """The closed outline of a polygon."""
@@ -406,6 +424,7 @@ def _out_text(v: float) -> str:
 
 
 def _rgb(a) -> tuple[int, int, int]:
+    """A colour as a tuple of Python ints (a dictionary key, a Pillow fill)."""
     return tuple(int(v) for v in a)  # type: ignore[return-value]
 
 
@@ -427,8 +446,10 @@ class DepthAnimation:
     drawn once; a frame re-draws only the boxes that change (:meth:`regions`).
     """
 
-    def __init__(self, x, w, b=None, *, numerical: bool = False, style: Style | None = None,
-                 channel_names=None, tint: bool = False) -> None:
+    def __init__(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
+                 numerical: bool = False, style: Style | None = None,
+                 channel_names: tuple[str, ...] | list[str] | None = None,
+                 tint: bool = False) -> None:
         self.x, self.w, self.b = _check_arrays(x, w, b, numerical)
         self.output = pointwise(self.x, self.w, self.b)
         self.numerical = bool(numerical)
@@ -509,6 +530,7 @@ class DepthAnimation:
 
     @cached_property
     def _sheet_boxes(self) -> dict[str, list[Box]]:
+        """Stack -> canvas box of each of its sheets."""
         return {s: [self._bbox(self._quad(s, k, 0, 0, self.geometry.h, self.geometry.w))
                     for k in range(len(lat))] for s, lat in self._lattice.items()}
 
@@ -606,12 +628,21 @@ class DepthAnimation:
 
         Sheets go bottom first so that each hides what lies under it; the output sheets
         also hide the ends of the connector lines that reach them. With ``pos`` = (row, col)
-        that pixel's step is drawn; with None, the bare piles.
+        that pixel's step is drawn; with None, the bare piles. Shapes are computed here once
+        (as polygons in supersampled pixels), however many boxes they are drawn in.
         """
         g, c, ss = self.geometry, self.colors, self.ss
+        pen = _Pen(Image.new("L", (1, 1)), ss)  # computes polygons; draws nothing
         ops: list = []
         boxes = self._sheet_boxes
         thick, thin = 1.6 * g.line, g.thin
+
+        def shape(fill, polys: np.ndarray) -> Callable[[Image.Image, _Pen], None]:
+            return lambda im, p: p.polygons(polys, fill)
+
+        def outline(q) -> np.ndarray:
+            return pen.line_polygons(q, np.roll(q, -1, axis=0), thick)
+
         if pos is not None:
             r, col = pos
             cells = self._lattice["input"][:, [r, r, r + 1, r + 1], [col, col + 1, col + 1, col]]
@@ -620,57 +651,59 @@ class DepthAnimation:
             sb = boxes["input"][k]
             layer, mask = self._input_sheets[k]
 
-            def sheet(im, pen, sb=sb, layer=layer, mask=mask):
-                im.paste(layer, (round(sb[0] * ss - pen.origin[0]),
-                                 round(sb[1] * ss - pen.origin[1])), mask)
+            def sheet(im, p, sb=sb, layer=layer, mask=mask):
+                im.paste(layer, (round(sb[0] * ss - p.origin[0]),
+                                 round(sb[1] * ss - p.origin[1])), mask)
 
             ops.append((sb, sheet))
             if pos is None:
                 continue
-
-            def cell(im, pen, q=cells[k], fill=shaded[k]):
-                pen.polygon(q, fill)
-                pen.outline(q, thick, c.grid)
-
-            ops.append((self._bbox(cells[k]), cell))
+            box = self._bbox(cells[k])
+            ops.append((box, shape(shaded[k], pen.points(cells[k])[None])))
+            ops.append((box, shape(c.grid, outline(cells[k]))))
             if k > 0:  # the column's edges up to the next sheet, which hides their ends
-                def edges(im, pen, q=cells[k], up=cells[k - 1]):
-                    pen.segments(q, up, thin, c.connector, caps=False)
-
-                ops.append((self._bbox(cells[k - 1: k + 1]), edges))
+                edges = pen.line_polygons(cells[k], cells[k - 1], thin, caps=False)
+                ops.append((self._bbox(cells[k - 1: k + 1]), shape(c.connector, edges)))
         if pos is not None:
-            beams = self._beams(pos)
-            for a, b in beams:
-                def beam(im, pen, a=a, b=b):
-                    pen.segments(a, b, thin, c.connector, caps=False)
-
-                ops.append((self._bbox([a, b]), beam))
+            for a, b in self._beams(pos):
+                polys = pen.line_polygons(a, b, thin, caps=False)
+                ops.append((self._bbox([a, b]), shape(c.connector, polys)))
             if g.vector_x is not None:
                 for part, box in zip(("values", "dots"), self._number_boxes, strict=True):
-                    ops.append((box, lambda im, pen, part=part: self._numbers(pen, pos, part)))
-        lat = self._lattice["output"]
-        p0, p1 = _grid_lines(g.h, g.w)
+                    ops.append((box, lambda im, p, part=part: self._numbers(p, pos, part)))
         for j in range(g.c_out - 1, -1, -1):
-            def out_sheet(im, pen, j=j):
-                pen.polygon(self._quad("output", j, 0, 0, g.h, g.w), c.background)
-                if pos is not None:
-                    r, col = pos
-                    if r > 0:
-                        pen.polygon(self._quad("output", j, 0, 0, r, g.w), c.output)
-                    if col > 0:
-                        pen.polygon(self._quad("output", j, r, 0, r + 1, col), c.output)
-                    q = self._quad("output", j, r, col, r + 1, col + 1)
-                    pen.polygon(q, self._shades[c.output])
-                pen.segments(lat[j, p0[:, 0], p0[:, 1]], lat[j, p1[:, 0], p1[:, 1]], g.line,
-                             c.grid)
-                if pos is not None:
-                    pen.outline(q, thick, c.grid)
-                    if j > 0:
-                        up = self._quad("output", j - 1, r, col, r + 1, col + 1)
-                        pen.segments(q, up, thin, c.connector, caps=False)
+            parts = [(c.background, [self._quad("output", j, 0, 0, g.h, g.w)])]
+            if pos is not None:
+                r, col = pos
+                q = self._quad("output", j, r, col, r + 1, col + 1)
+                done = [self._quad("output", j, 0, 0, r, g.w)] if r > 0 else []
+                if col > 0:
+                    done.append(self._quad("output", j, r, 0, r + 1, col))
+                parts += [(c.output, done), (self._shades[c.output], [q])]
+            polys = [(fill, pen.points(np.array(qs))) for fill, qs in parts if qs]
+            polys.append((c.grid, self._output_grids[j]))
+            if pos is not None:
+                polys.append((c.grid, outline(q)))
+                if j > 0:
+                    up = self._quad("output", j - 1, r, col, r + 1, col + 1)
+                    polys.append((c.connector, pen.line_polygons(q, up, thin, caps=False)))
+
+            def out_sheet(im, p, polys=polys):
+                for fill, pp in polys:
+                    p.polygons(pp, fill)
 
             ops.append((self._out_boxes[j], out_sheet))
         return ops
+
+    @cached_property
+    def _output_grids(self) -> list[np.ndarray]:
+        """The grid lines of each output sheet as polygons, computed once."""
+        g = self.geometry
+        lat = self._lattice["output"]
+        p0, p1 = _grid_lines(g.h, g.w)
+        pen = _Pen(Image.new("L", (1, 1)), self.ss)
+        return [pen.line_polygons(lat[j, p0[:, 0], p0[:, 1]], lat[j, p1[:, 0], p1[:, 1]], g.line)
+                for j in range(g.c_out)]
 
     @cached_property
     def _out_boxes(self) -> list[Box]:
@@ -699,8 +732,11 @@ class DepthAnimation:
                     self._tiles(pen, g.vector_x, [float(g.row_y[k])],
                                 _rgb(self._input_fill[k, r, col]), joined=False)
             for k in range(g.c_in):
+                ink = c.text_on_input
+                if self.tint and sum(_rgb(self._input_fill[k, r, col])) > 3 * 170:
+                    ink = c.text  # a pale tile: the ink of text on the page
                 pen.text(g.tile_text(g.vector_x, float(g.row_y[k])), _num(self.x[k, r, col]),
-                         self._text_px, c.text_on_input, self.style.font)
+                         self._text_px, ink, self.style.font)
         else:
             for j in range(g.c_out):
                 pen.text(g.tile_text(float(g.filter_x[j]), g.result_y),
@@ -754,9 +790,9 @@ class DepthAnimation:
                  min(height, box[3] + 2))
             crop = self._under.crop(tuple(v * ss for v in m))
             self._paint(crop, m, ops)
-            inner = tuple((v - o) * ss for v, o in zip(box, m[:2] * 2, strict=True))
-            crop = crop.crop(inner)
-            out.append((box, crop.reduce(ss) if ss > 1 else crop))
+            crop = crop.reduce(ss) if ss > 1 else crop
+            out.append((box, crop.crop(tuple(v - o for v, o in zip(box, m[:2] * 2,
+                                                                  strict=True)))))
         return out
 
     def patch_arrays(self, i: int) -> list[tuple[Box, np.ndarray]]:
@@ -776,10 +812,12 @@ class DepthAnimation:
 
 
 def _union(a: Box, b: Box) -> Box:
+    """The smallest box holding both boxes."""
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _check_index(i, n: int) -> int:
+    """``i`` as an int if it numbers one of ``n`` frames, else ValueError."""
     if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < n:
         raise ValueError(f"index must be an integer from 0 to {n - 1} (H*W - 1), got {i!r}")
     return int(i)
@@ -826,6 +864,7 @@ _LOCK = threading.Lock()
 
 
 def _key(a: np.ndarray | None) -> tuple | None:
+    """A hashable stand-in for an array's contents."""
     return None if a is None else (a.shape, a.dtype.str, a.tobytes())
 
 

@@ -11,6 +11,7 @@ import os
 import secrets
 import struct
 from collections.abc import Callable, Iterable, Sequence
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,8 @@ def _key(im: Image.Image | np.ndarray) -> np.ndarray:
 
 
 class _Palette:
-    """A fixed palette of at most 255 colours and an exact lookup from colour to index."""
+    """A fixed palette (the ``must`` colours, then the commonest colours of ``samples``, at
+    most ``_MAX_COLORS``) and an exact lookup from colour to index."""
 
     def __init__(self, must: Sequence[RGB], samples: Iterable[Image.Image]) -> None:
         counts: dict[tuple, int] = {}
@@ -84,13 +86,13 @@ class _Palette:
 
 def _check(duration: float, scale: int) -> int:
     """Duration rounded to the GIF's 10 ms, after checking both arguments."""
-    if isinstance(duration, bool) or not isinstance(duration, int | float) or not (
+    if isinstance(duration, bool) or not isinstance(duration, Real) or not (
         MIN_DURATION <= duration <= MAX_DURATION
     ):
         raise ValueError(
             f"duration must be from {MIN_DURATION} to {MAX_DURATION} ms, got {duration!r}"
         )
-    if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE:
+    if isinstance(scale, bool) or not isinstance(scale, Integral) or not 1 <= scale <= MAX_SCALE:
         raise ValueError(f"scale must be an integer from 1 to {MAX_SCALE}, got {scale!r}")
     return int(round(duration / 10)) * 10
 
@@ -114,7 +116,10 @@ def _encode(indexed: Iterable[np.ndarray], palette: _Palette, duration: int, sca
             diff = idx != prev
             rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
             if rows.size == 0:
-                parts[-1][2] += duration
+                if parts[-1][2] + duration <= MAX_DURATION:
+                    parts[-1][2] += duration
+                else:  # too long for one delay: a frame that changes nothing
+                    parts.append([(0, 0), np.full((1, 1), clear, np.uint8), duration, True])
                 continue
             box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
             parts.append([(int(cols[0]), int(rows[0])), np.where(diff[box], idx[box], clear),
@@ -149,12 +154,12 @@ def gif_bytes(frames: Sequence[Image.Image], duration: float = DEFAULT_DURATION,
     frames : RGB images, all of one size (W, H)
     duration : ms each frame is shown (stored in hundredths of a second)
     scale : integer nearest-neighbour upscaling, so browsers showing it large stay crisp
-    colors : colours to keep exact (the palette also takes the commonest others, up to 255)
+    colors : colours to keep exact (the palette adds the commonest others, 31 in all)
 
     Returns
     -------
-    bytes of a GIF of size (W * scale, H * scale). Pillow merges identical consecutive
-    frames (adding their durations), so the total duration is ``len(frames) * duration``.
+    bytes of a GIF of size (W * scale, H * scale). Identical consecutive frames merge into
+    one (as Pillow does), adding their durations: the total is ``len(frames) * duration``.
     """
     d = _check(duration, scale)
     frames = list(frames)
@@ -176,7 +181,10 @@ def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale:
     """
     d = _check(duration, scale)
     n = len(anim)
-    palette = _Palette(anim.colors.flat(), [anim.static, anim.frame(0), anim.frame(n // 2)])
+    # Palette samples: the static canvas and what two frames change.
+    moving = [Image.fromarray(px) for i in sorted({0, n // 2})
+              for _, px in anim.patch_arrays(i)]
+    palette = _Palette(anim.colors.flat(), [anim.static, *moving])
     static = _key(anim.static)
     base = palette.lookup(static)
 

@@ -17,10 +17,11 @@ from .arithmetic import (
     resolve_padding,
 )
 
-# Bytes of the im2col buffer of one band of output rows. A few MiB stays in cache between
-# the copy that fills it and the matrix product that reads it (much faster than 16 MiB
-# here), and keeps conv2d's scratch memory a fraction of its input + output.
-_BAND_BYTES = 2 * 2**20
+# Bytes of the im2col buffer of one band of output rows, allocated once per call. A few MiB
+# stays in cache between the copy that fills it and the matrix product that reads it, and
+# keeps conv2d's scratch memory a fraction of its input + output; far smaller bands mean
+# many small BLAS calls, whose thread hand-offs cost more than they save.
+_BAND_BYTES = 4 * 2**20
 
 
 def _array(x: object, name: str, ndim: int) -> np.ndarray:

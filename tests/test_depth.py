@@ -127,7 +127,7 @@ def test_frames_are_the_whole_picture_redrawn(default):
     for x, w, b, numerical, tint in [(*default[:2], None, False, False),
                                      (*_data(5, 4, 3, 4, seed=1), np.arange(4.0), True, True)]:
         anim = DepthAnimation(x, w, b, numerical=numerical, tint=tint)
-        for i in range(len(anim)):
+        for i in [*range(0, len(anim), 3), len(anim) - 1]:
             full = anim._under.copy()
             anim._paint(full, (0, 0, *anim.geometry.size), anim._ops(divmod(i, x.shape[2])))
             full = full.reduce(anim.ss)
@@ -243,3 +243,15 @@ def test_bad_bias_names_index_and_values_raise():
     x[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="x must be finite"):
         depth_frames(x, w)
+
+
+def test_the_styles_palette_and_labels_are_honoured():
+    x, w = _data(c_in=3, c_out=2, h=2, w=3)
+    hc = Style(palette="high-contrast")
+    anim = DepthAnimation(x, w, style=hc)
+    g, im = anim.geometry, anim.frame(4)  # pixel (1, 1)
+    assert im.getpixel(g.cell_pixel("input", 2, 1, 1)) == hc.rgb.shaded(hc.rgb.input)
+    assert im.getpixel(g.cell_pixel("output", 1, 1, 0)) == hc.rgb.output
+    bare = depth_geometry(3, 2, 2, 3, style=Style(labels=False))
+    assert bare.size[1] < depth_geometry(3, 2, 2, 3).size[1]
+    assert not any(text.startswith(("input", "output")) for text, *_ in bare.labels)

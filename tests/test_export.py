@@ -18,14 +18,7 @@ from conv_engine.export import (
     write_gallery,
 )
 from conv_engine.render import Animation, Style
-
-
-def rgb(code: str) -> tuple[int, int, int]:
-    return tuple(int(code[i:i + 2], 16) for i in (1, 3, 5))
-
-
-BLUE, CYAN, BLUE_SHADOW, WHITE = rgb("#268BD2"), rgb("#2AA198"), rgb("#1A6998"), rgb("#FFFFFF")
-CYAN_SHADOW = (28, 118, 118)  # #2AA198 under #073642 at 40 %
+from tests.test_render import BLUE, BLUE_SHADOW, CYAN, CYAN_SHADOW, WHITE
 
 
 def read(data: bytes) -> tuple[Image.Image, list[Image.Image], list[int]]:

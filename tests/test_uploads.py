@@ -332,7 +332,7 @@ def test_corpus_builders_make_what_they_claim():
     assert len(bomb) < 200_000
     assert struct.unpack(">12x4s2I", bomb[:24]) == (b"IHDR", 30000, 30000)
     deep = Image.open(io.BytesIO(png16_rgb(np.zeros((2, 3, 3), np.uint16))))
-    assert deep.size == (3, 2) and deep.tile[0].args[0] == "RGB;16B"
+    assert deep.size == (3, 2) and ";16" in str(deep.tile[0].args)
     assert Image.open(io.BytesIO(exif_rotated_jpeg())).getexif()[0x0112] == 6
     assert Image.open(io.BytesIO(animated("WEBP", lossless=True))).n_frames == 3
     assert Image.open(io.BytesIO(la_png())).mode == "LA"

@@ -19,8 +19,6 @@ SLANT = np.array([[1.0, -0.7], [0.5, 0.65]])
 # Side of the largest canvas we agree to allocate, whatever the grid.
 MAX_CANVAS = 4000
 
-PLANES = ("grid", "output")
-
 
 @dataclass(frozen=True, eq=False)
 class Geometry:
@@ -39,8 +37,8 @@ class Geometry:
     grid_shape: tuple[int, int]
     output_shape: tuple[int, int]
     affine: dict[str, np.ndarray]
-    label_px: int
-    # text, (x, y) px, Pillow anchor
+    label_px: int  # font size of the labels
+    # Each label's text, (x, y) position in px and Pillow text anchor.
     labels: tuple[tuple[str, tuple[float, float], str], ...] = field(default=())
 
     @property
@@ -119,17 +117,19 @@ def _unit_affines(grid: tuple[int, int], out: tuple[int, int], numerical: bool) 
     return affines
 
 
-def _label_specs(grid, out, numerical: bool) -> list[tuple[str, str, float, float, str]]:
+def _label_specs(grid, out, numerical: bool,
+                 names: tuple[str, str]) -> list[tuple[str, str, float, float, str]]:
     """(text, plane, row, col, anchor) of the labels in plane coordinates."""
     (hg, wg), (ho, wo) = grid, out
-    if numerical:
-        return [("input", "grid", -0.2, wg / 2, "ms"), ("output", "output", -0.2, wo / 2, "ms")]
+    if numerical:  # centred above each grid
+        return [(names[0], "grid", -0.2, wg / 2, "ms"), (names[1], "output", -0.2, wo / 2, "ms")]
     # Right of each plane's rightmost corner (its bottom-right cell corner).
-    return [("input", "grid", hg, wg, "lm"), ("output", "output", ho, wo, "lm")]
+    return [(names[0], "grid", hg, wg, "lm"), (names[1], "output", ho, wo, "lm")]
 
 
 def make_geometry(
-    grid_shape: tuple[int, int], output_shape: tuple[int, int], style: Style, numerical: bool
+    grid_shape: tuple[int, int], output_shape: tuple[int, int], style: Style, numerical: bool,
+    names: tuple[str, str] = ("input", "output"),
 ) -> Geometry:
     """Place the grids: the cell shrinks from the style's size until the canvas fits.
 
@@ -139,6 +139,7 @@ def make_geometry(
     output_shape : (H_out, W_out)
     style : sizes and labels
     numerical : flat view (True) or slanted 2.5D view (False)
+    names : label texts of the input and the output (when ``style.labels``)
     """
     unit = _unit_affines(grid_shape, output_shape, numerical)
     shapes = {"grid": grid_shape, "output": output_shape}
@@ -147,7 +148,7 @@ def make_geometry(
         pts = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], float)
         corners.append(pts @ unit[plane].T)
     corners = np.concatenate(corners)
-    specs = _label_specs(grid_shape, output_shape, numerical) if style.labels else []
+    specs = _label_specs(grid_shape, output_shape, numerical, names) if style.labels else []
     cell = style.numerical_cell if numerical else style.cell
     for _ in range(12):
         label_px = max(11, round(cell * (0.4 if numerical else 0.5)))

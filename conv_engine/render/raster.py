@@ -36,6 +36,12 @@ def edges(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p0, p1
 
 
+def pixels(img: np.ndarray) -> np.ndarray:
+    """(H, W) view of a C-contiguous (H, W, 3) uint8 array, one 3-byte item a pixel: masked
+    copies then move whole pixels at once."""
+    return img.view(np.dtype((np.void, 3)))[..., 0]
+
+
 def grid_lines(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Every boundary line of an (H, W) grid, edge to edge: (p0, p1) in (row, col)."""
     h, w = shape
@@ -170,13 +176,10 @@ def blend(img: np.ndarray, rows, cols, cover, color: RGB, levels: int = 0) -> No
     """
     if len(rows) == 0:
         return
-    key = np.asarray(rows) * img.shape[1] + np.asarray(cols)
-    order = np.argsort(key, kind="stable")
-    key, cover = key[order], np.asarray(cover, float)[order]
-    first = np.flatnonzero(np.diff(key, prepend=-1))
-    key, cover = key[first], np.maximum.reduceat(cover, first)
+    most = np.zeros(img.shape[:2], np.float32)
+    np.maximum.at(most, (rows, cols), cover)
+    cover = most[rows, cols]  # repeated pixels all get their largest cover
     if levels:
         cover = np.round(cover * levels) / levels
-    r, c = np.divmod(key, img.shape[1])
-    px = img[r, c].astype(float)
-    img[r, c] = np.rint(px + (np.asarray(color, float) - px) * cover[:, None]).astype(np.uint8)
+    px = img[rows, cols].astype(np.float32)
+    img[rows, cols] = np.rint(px + (np.asarray(color, np.float32) - px) * cover[:, None])

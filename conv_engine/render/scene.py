@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from ..captions import fmt
 from ..trace import Step, Trace
 from .geometry import Geometry, make_geometry
-from .raster import Pen, blend, draw_text, edges, grid_lines, line_pixels, runs
+from .raster import Pen, blend, draw_text, edges, grid_lines, line_pixels, pixels, runs
 from .style import DEFAULT_STYLE, RGB, Style, font
 
 # Largest side of the supersampled canvas; bigger canvases are drawn at a lower factor.
@@ -32,6 +32,8 @@ _MIN_TEXT_PX = 6
 _LINE_LEVELS = 4
 
 Box = tuple[int, int, int, int]
+# The output's label says what a pooling window computes.
+_OUTPUT_NAMES = {"conv": "output", "max": "output (max)", "avg": "output (average)"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class Animation:
         self.numerical = trace.spec.numerical if numerical is None else bool(numerical)
         self.colors = self.style.rgb
         self.geometry: Geometry = make_geometry(
-            trace.layout.shape, trace.spec.output_shape, self.style, self.numerical
+            trace.layout.shape, trace.spec.output_shape, self.style, self.numerical,
+            ("input", _OUTPUT_NAMES[trace.spec.op]),
         )
         side = max(self.geometry.size)
         self.ss = max(1, min(self.style.supersample, _MAX_SUPERSAMPLED // side))
@@ -264,8 +267,8 @@ class Animation:
                           + 1, bool)  # index -1 (no cell) lands on the last, False
         tapped[cells[:, 0] * width + cells[:, 1]] = True
         hit = tapped[self._cell_ids[plane][y0:y1, x0:x1]]
-        sub = region[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]]
-        np.copyto(sub, self._pixels[1][y0:y1, x0:x1], where=hit[..., None])
+        sub = pixels(region)[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]]
+        np.copyto(sub, pixels(self._pixels[1])[y0:y1, x0:x1], where=hit)
 
     @cached_property
     def _output_bbox(self) -> np.ndarray:
@@ -310,6 +313,17 @@ class Animation:
             return np.zeros((0, 2)), np.zeros((0, 2))
         return self._corners(self.trace.steps[i])
 
+    @cached_property
+    def _tap_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Outline of the kernel's taps relative to its footprint's corner, the same at every
+        step: (p0, p1) (n, 2) row/col boundary points."""
+        step = self.trace.steps[0]
+        cells = np.array(step.cells)
+        r0, c0, r1, c1 = step.footprint
+        mask = np.zeros((r1 - r0 + 1, c1 - c0 + 1), bool)
+        mask[cells[:, 0] - r0, cells[:, 1] - c0] = True
+        return edges(mask)
+
     def _draw_step(self, region: np.ndarray, box: Box, step: Step) -> np.ndarray:
         """Draw step ``step`` into ``region`` (the static pixels of ``box``); returns it."""
         g, c = self.geometry, self.colors
@@ -318,10 +332,8 @@ class Animation:
         self._shade(region, box, "grid", cells)
         self._shade(region, box, "output", np.array([[orow, ocol]]))
         # Solid outlines: each tap (apart when the kernel is dilated) and the output cell.
-        r0, c0, r1, c1 = step.footprint
-        mask = np.zeros((r1 - r0 + 1, c1 - c0 + 1), bool)
-        mask[cells[:, 0] - r0, cells[:, 1] - c0] = True
-        p0, p1 = edges(mask)
+        r0, c0, _, _ = step.footprint
+        p0, p1 = self._tap_edges
         e0 = g.point("grid", p0[:, 0] + r0, p0[:, 1] + c0)
         e1 = g.point("grid", p1[:, 0] + r0, p1[:, 1] + c0)
         kernel, cell = self._corners(step)
