@@ -11,11 +11,17 @@ in a class would do:
    generated for that session and round (so every upload is new to the server's caches),
    and waits for the output maps.
 
-A step counts as ready when its content is on the page and the script has finished running.
+A step counts as ready when its content is on the page and the script has finished running;
+browsers and server share this machine's cores, so the times include the browsers' own work.
 Any exception box or error alert, a GIF that is not a GIF, or a timeout fails the session.
-The server's resident memory (its process and any children, from /proc) is sampled during
-each round; the end-of-round figures tell whether memory keeps growing across rounds
-(caches must be bounded and nothing large kept per session).
+
+Memory: the server's resident memory (its process and any children, from /proc) is sampled
+during each round (peak), read when the round ends, and read again once the round's closed
+sessions have expired (settled). The server keeps a closed session (its state, uploads and
+media) for ``server.disconnectedSessionTTL`` seconds, 120 by default; this run shortens that
+to ``--session-ttl`` so that the settled reading after every round is affordable. Settled
+memory must not keep growing from round to round: caches are bounded and nothing large
+outlives a session.
 
 All traffic goes to a server on 127.0.0.1 started for the run and stopped after it.
 Run as ``python benchmarks/load.py [--sessions 10] [--rounds 3]`` from the repository root.
@@ -49,9 +55,10 @@ STEPS = ("open arithmetic", "change a setting", "open your image", "upload to ma
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 MAPS = re.compile(r"The \d+ output maps")
 PRESET = "padding_strides"  # i=5, k=3, p=1, s=2: the formula shows the input height
-# Memory may rise by this much from the second round's end to the last one's and still count
-# as flat: caches filling their last entries, allocator noise.
+# Settled memory may rise by this much from the second round to the last and still count as
+# flat: caches filling their last entries, allocator noise.
 GROWTH_TOLERANCE = 0.10
+SESSION_TTL = 15  # s; Streamlit's default is 120
 
 
 @dataclass
@@ -63,24 +70,28 @@ class Session:
     times: dict[str, float] = field(default_factory=dict)
     gif_bytes: int = 0
     error: str | None = None
+    missing_media: list[str] = field(default_factory=list)  # /media/ URLs answered 404
 
 
 @dataclass
 class Round:
-    """A round's sessions and the server's memory: peak sampled RSS and RSS at the end (MiB)."""
+    """A round's sessions, the server's memory (MiB) and the CPU time spent (s)."""
 
     number: int
     sessions: list[Session]
     seconds: float
     peak_rss: float
     end_rss: float
-    hwm: float
+    settled_rss: float | None
+    server_cpu: float
+    machine_cpu: float
 
 
 @dataclass
 class LoadResult:
     rounds: list[Round]
     start_rss: float
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     @property
     def sessions(self) -> list[Session]:
@@ -189,6 +200,26 @@ def mib(kib: int) -> float:
     return kib / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process tree so far, in seconds."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time spent not idle by the whole machine so far, over all cores, in seconds."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+
 # --------------------------------------------------------------------------- one visitor
 
 
@@ -235,6 +266,8 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
     try:
         page = await ctx.new_page()
         page.set_default_timeout(timeout)
+        page.on("response", lambda r: s.missing_media.append(r.url.rsplit("/", 1)[-1])
+                if r.status == 404 and "/media/" in r.url else None)
 
         step = STEPS[0]
         t0 = time.perf_counter()
@@ -307,11 +340,49 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
     return s
 
 
+async def probe(browser, url: str, timeout: float = 60_000) -> None:
+    """A short visit to the home page: a session closing makes the server drop expired ones."""
+    ctx = await browser.new_context()
+    try:
+        page = await ctx.new_page()
+        await page.goto(url)
+        await page.wait_for_selector(READY, timeout=timeout)
+    finally:
+        await ctx.close()
+
+
 # --------------------------------------------------------------------------- the run
 
 
+async def _round(browser, url: str, rnd: int, sessions: int, mem: MemorySampler,
+                 round_timeout: float, settle: float | None) -> Round:
+    pngs = [photo_png(1000 * rnd + i) for i in range(sessions)]
+    mem.reset()
+    cpu0, busy0, t0 = cpu_seconds(mem.pid), machine_busy_seconds(), time.perf_counter()
+    tasks = [visitor(browser, url, i, rnd, pngs[i]) for i in range(sessions)]
+    try:
+        done = list(await asyncio.wait_for(asyncio.gather(*tasks), round_timeout))
+    except TimeoutError:
+        done = [Session(i, rnd, error=f"round timed out after {round_timeout:.0f} s")
+                for i in range(sessions)]
+    seconds = time.perf_counter() - t0
+    cpu, busy = cpu_seconds(mem.pid) - cpu0, machine_busy_seconds() - busy0
+    await asyncio.sleep(2)  # let the server finish what the last sessions started
+    peak, end = mib(mem.peak()), mib(mem.rss())
+    settled = None
+    if settle is not None:
+        await asyncio.sleep(settle)
+        try:
+            await probe(browser, url)
+        except Exception as e:  # the reading is still taken, but the probe's failure shows
+            done.append(Session(-1, rnd, error=f"memory probe: {type(e).__name__}: {e}"[:200]))
+        await asyncio.sleep(3)
+        settled = mib(mem.rss())
+    return Round(rnd, done, seconds, peak, end, settled, cpu, busy)
+
+
 async def _run(url: str, exe: str, sessions: int, rounds: int, mem: MemorySampler,
-               round_timeout: float, log) -> LoadResult:
+               round_timeout: float, settle: float | None, log) -> LoadResult:
     from playwright.async_api import async_playwright
 
     result = LoadResult([], mib(mem.rss()))
@@ -320,59 +391,58 @@ async def _run(url: str, exe: str, sessions: int, rounds: int, mem: MemorySample
                                           headless=True)
         try:
             for rnd in range(1, rounds + 1):
-                pngs = [photo_png(1000 * rnd + i) for i in range(sessions)]
-                mem.reset()
-                t0 = time.perf_counter()
-                tasks = [visitor(browser, url, i, rnd, pngs[i]) for i in range(sessions)]
-                try:
-                    done = await asyncio.wait_for(asyncio.gather(*tasks), round_timeout)
-                except TimeoutError:
-                    done = [Session(i, rnd, error=f"round timed out after {round_timeout:.0f} s")
-                            for i in range(sessions)]
-                seconds = time.perf_counter() - t0
-                peak = mib(mem.peak())
-                await asyncio.sleep(2)  # let the server finish what the last sessions started
-                r = Round(rnd, list(done), seconds, peak, mib(mem.rss()), mib(mem.hwm()))
+                r = await _round(browser, url, rnd, sessions, mem, round_timeout, settle)
                 result.rounds.append(r)
                 ok = sum(s.error is None for s in r.sessions)
-                log(f"  round {rnd}: {ok}/{sessions} ok in {seconds:.1f} s; server RSS peak "
-                    f"{r.peak_rss:.0f} MiB, at end {r.end_rss:.0f} MiB")
+                log(f"  round {rnd}: {ok}/{len(r.sessions)} ok in {r.seconds:.1f} s; server RSS "
+                    f"peak {r.peak_rss:.0f} MiB, at end {r.end_rss:.0f} MiB"
+                    + (f", settled {r.settled_rss:.0f} MiB" if r.settled_rss else ""))
         finally:
             await browser.close()
     return result
 
 
 def run_load(url: str, exe: str, *, sessions: int, rounds: int, round_timeout: float = 900,
-             log=print) -> LoadResult:
-    """Drive ``sessions`` concurrent visitors for ``rounds`` rounds against the server at url."""
+             settle: float | None = None, log=print) -> LoadResult:
+    """Drive ``sessions`` concurrent visitors for ``rounds`` rounds against the server at url.
+
+    With ``settle``, wait that long after each round (longer than the server's session TTL),
+    make one short visit so that expired sessions are dropped, and read the memory again.
+    """
     with MemorySampler(server_pid()) as mem:
-        return asyncio.run(_run(url, exe, sessions, rounds, mem, round_timeout, log))
+        return asyncio.run(_run(url, exe, sessions, rounds, mem, round_timeout, settle, log))
 
 
 def growth(result: LoadResult) -> tuple[float, float] | None:
-    """End-of-round RSS change from the second round to the last (MiB, fraction); None if
-    there are fewer than three rounds (the first round includes warm-up: imports, caches)."""
-    if len(result.rounds) < 3:
+    """Settled RSS change from the second round to the last (MiB, fraction); None without
+    settled readings or with fewer than three rounds (round 1 includes the warm-up: imports,
+    first cache entries)."""
+    rs = result.rounds
+    if len(rs) < 3 or rs[1].settled_rss is None or rs[-1].settled_rss is None:
         return None
-    a, b = result.rounds[1].end_rss, result.rounds[-1].end_rss
+    a, b = rs[1].settled_rss, rs[-1].settled_rss
     return b - a, (b - a) / a
 
 
 def report(result: LoadResult, sessions: int) -> bool:
     """Print the figures; True when every session was served without error and memory is flat."""
-    all_s = result.sessions
+    all_s = [s for s in result.sessions if s.sid >= 0]
     ok = [s for s in all_s if s.error is None]
     times = [t for s in all_s for t in s.times.values()]
     print(f"sessions served without error: {len(ok)}/{len(all_s)} "
           f"({sessions} concurrent x {len(result.rounds)} rounds)")
     for r in result.rounds:
-        n = sum(s.error is None for s in r.sessions)
+        n = sum(s.error is None for s in r.sessions if s.sid >= 0)
         ts = [t for s in r.sessions for t in s.times.values()]
         spread = (f"; page-ready median {statistics.median(ts):.2f} s, worst {max(ts):.2f} s"
                   if ts else "")
-        print(f"  round {r.number}: {n}/{len(r.sessions)} in {r.seconds:.1f} s{spread}")
+        print(f"  round {r.number}: {n}/{sessions} in {r.seconds:.1f} s{spread}")
     for s in result.failures:
-        print(f"  FAILED round {s.round} session {s.sid}: {s.error}")
+        who = "memory probe" if s.sid < 0 else f"session {s.sid}"
+        print(f"  FAILED round {s.round} {who}: {s.error}")
+        if s.missing_media:
+            print(f"    the server answered 404 for {len(s.missing_media)} media file(s): "
+                  f"{', '.join(s.missing_media[:3])}")
     if times:
         print(f"page-ready time, all steps: median {statistics.median(times):.2f} s, "
               f"worst {max(times):.2f} s  ({len(times)} page loads and reruns)")
@@ -385,46 +455,61 @@ def report(result: LoadResult, sessions: int) -> bool:
     if gifs:
         print(f"GIF downloads: {len(gifs)}, all start with GIF89a, "
               f"{min(gifs):,}..{max(gifs):,} bytes")
+    print(f"CPU time per round (s; {result.cores} cores): the server's, and the whole "
+          "machine's (browsers, server, anything else running)")
+    for r in result.rounds:
+        cap = r.seconds * result.cores
+        print(f"  round {r.number}: server {r.server_cpu:6.1f} ({r.server_cpu / cap:4.0%} of "
+              f"the cores), machine {r.machine_cpu:6.1f} ({r.machine_cpu / cap:4.0%}); server "
+              f"{r.server_cpu / sessions:.1f} s per session")
     print(f"server memory (RSS of the streamlit process tree, MiB); before round 1: "
           f"{result.start_rss:.0f}")
-    print(f"  {'round':<7}{'peak':>8}{'at end':>9}{'high-water':>12}")
+    print(f"  {'round':<7}{'peak':>8}{'at end':>9}{'settled':>9}")
     for r in result.rounds:
-        print(f"  {r.number:<7}{r.peak_rss:8.0f}{r.end_rss:9.0f}{r.hwm:12.0f}")
+        settled = f"{r.settled_rss:9.0f}" if r.settled_rss is not None else f"{'-':>9}"
+        print(f"  {r.number:<7}{r.peak_rss:8.0f}{r.end_rss:9.0f}{settled}")
+    print("  (peak: sampled every 0.1 s during the round; at end: with the round's closed "
+          "sessions still kept; settled: after they expired)")
     g = growth(result)
     flat = True
     if g is None:
-        print("memory growth: needs 3 rounds or more to judge (round 1 includes warm-up)")
+        print("memory growth: needs 3 rounds or more with settled readings to judge")
     else:
         flat = g[1] <= GROWTH_TOLERANCE
-        last = len(result.rounds)
-        print(f"memory growth, end of round 2 -> end of round {last}: {g[0]:+.0f} MiB "
+        print(f"memory growth, settled, round 2 -> round {len(result.rounds)}: {g[0]:+.0f} MiB "
               f"({g[1]:+.1%}); {'flat' if flat else 'GROWING'} "
-              f"(goal: at most {GROWTH_TOLERANCE:.0%})")
-    return len(ok) == len(all_s) and flat
+              f"(goal: at most {GROWTH_TOLERANCE:+.0%})")
+    return len(ok) == len(all_s) and not result.failures and flat
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10, help="concurrent sessions")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (3+ to judge growth)")
+    parser.add_argument("--session-ttl", type=int, default=SESSION_TTL,
+                        help="seconds the server keeps a closed session (its default: 120)")
     args = parser.parse_args()
     if not 1 <= args.sessions <= 50 or not 1 <= args.rounds <= 10:
         parser.error("sessions must be 1..50 and rounds 1..10")
+    if not 1 <= args.session_ttl <= 300:
+        parser.error("session-ttl must be 1..300 s")
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
         sys.exit("Chromium is not installed (Debian package 'chromium'); the load run needs it")
     (ROOT / "test-output").mkdir(exist_ok=True)
-    # As in production: no watching of source files, which would reload changed modules
-    # in the middle of a run.
-    os.environ.setdefault("STREAMLIT_SERVER_FILE_WATCHER_TYPE", "none")
+    # As in production: no watching of source files (which reloads changed modules in the
+    # middle of a run). Closed sessions expire sooner, so that memory can settle every round.
+    os.environ["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
+    os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)
     print(f"{args.sessions} concurrent headless-Chromium sessions x {args.rounds} rounds "
-          f"against one local server; {os.cpu_count()} CPUs")
+          f"against one local server; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} at the start; closed sessions kept {args.session_ttl} s")
     print("each session: arithmetic page -> custom case, change input height -> download GIF "
           "-> Your image -> upload a 1024x768 PNG -> output maps")
     t0 = time.perf_counter()
     with streamlit_server() as url:
         result = run_load(url, exe, sessions=args.sessions, rounds=args.rounds,
-                          log=lambda m: print(m, flush=True))
+                          settle=args.session_ttl + 5, log=lambda m: print(m, flush=True))
     print(f"total {time.perf_counter() - t0:.0f} s")
     ok = report(result, args.sessions)
     sys.exit(0 if ok else 1)

@@ -18,6 +18,10 @@ PADDING_MODES = ("valid", "same", "full")
 OPS = ("conv", "max", "avg")
 # A trace has one step (one animation frame) per output cell: beyond this it is no animation.
 MAX_STEPS = 10_000
+# The drawn grid (the padded or zero-inserted input) and each step's kernel taps are built
+# cell by cell; a few steps can still cover a huge grid or kernel, so both are capped too.
+MAX_GRID_CELLS = 1_000_000
+MAX_KERNEL_TAPS = 1_024
 
 
 def _int(v: object, name: str) -> int:
@@ -270,12 +274,19 @@ class ConvSpec:
         return h * w
 
     def check_animatable(self) -> None:
-        """Raise ValueError when the case has too many steps to animate."""
+        """Raise ValueError when the case has too many steps, grid cells or taps to animate."""
         if self.steps > MAX_STEPS:
             h, w = self.output_shape
             raise ValueError(
                 f"output of {h}x{w} = {self.steps:,} cells is too large to animate "
                 f"(at most {MAX_STEPS:,} steps); use smaller sizes"
+            )
+        _check_grid(self)
+        kh, kw = self.kernel_size
+        if kh * kw > MAX_KERNEL_TAPS:
+            raise ValueError(
+                f"kernel of {kh}x{kw} = {kh * kw:,} taps is too large to animate "
+                f"(at most {MAX_KERNEL_TAPS:,}); use a smaller kernel_size"
             )
 
 
@@ -331,18 +342,42 @@ class GridLayout:
         return g
 
 
-def grid_layout(spec: ConvSpec) -> GridLayout:
-    """The drawn grid of ``spec`` (see :class:`GridLayout`)."""
+def _grid_shape(spec: ConvSpec) -> Pair:
+    """(h, w) of the drawn grid, computed without building it."""
     (ih, iw), (kh, kw) = spec.input_size, spec.kernel_size
     if spec.transposed:
         (sh, sw), (dh, dw) = spec.stride, spec.dilation
         (ph, pw), (ah, aw) = spec.padding, spec.output_padding
         qh, qw = effective_kernel(kh, dh) - 1 - ph, effective_kernel(kw, dw) - 1 - pw
-        shape = ((ih - 1) * sh + 1 + 2 * qh + ah, (iw - 1) * sw + 1 + 2 * qw + aw)
+        return ((ih - 1) * sh + 1 + 2 * qh + ah, (iw - 1) * sw + 1 + 2 * qw + aw)
+    t, b, left, right = spec.pads
+    return (ih + t + b, iw + left + right)
+
+
+def _check_grid(spec: ConvSpec) -> None:
+    """ValueError when the drawn grid has more than MAX_GRID_CELLS cells."""
+    h, w = _grid_shape(spec)
+    if h * w > MAX_GRID_CELLS:
+        raise ValueError(
+            f"the drawn grid of {h}x{w} = {h * w:,} cells (input with padding or inserted "
+            f"zeros) is too large (at most {MAX_GRID_CELLS:,}); use smaller sizes"
+        )
+
+
+def grid_layout(spec: ConvSpec) -> GridLayout:
+    """The drawn grid of ``spec`` (see :class:`GridLayout`); at most ``MAX_GRID_CELLS`` cells."""
+    if not isinstance(spec, ConvSpec):
+        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
+    _check_grid(spec)
+    shape = _grid_shape(spec)
+    (ih, iw), (kh, kw) = spec.input_size, spec.kernel_size
+    if spec.transposed:
+        (sh, sw), (dh, dw) = spec.stride, spec.dilation
+        (ph, pw) = spec.padding
+        qh, qw = effective_kernel(kh, dh) - 1 - ph, effective_kernel(kw, dw) - 1 - pw
         rows, cols = qh + sh * np.arange(ih), qw + sw * np.arange(iw)
         return GridLayout(shape, rows, cols, (1, 1), spec.dilation, spec.kernel_size)
     t, b, left, right = spec.pads
-    shape = (ih + t + b, iw + left + right)
     return GridLayout(
         shape, t + np.arange(ih), left + np.arange(iw), spec.stride, spec.dilation,
         spec.kernel_size,
@@ -374,6 +409,8 @@ def receptive_cells(spec: ConvSpec, r: int, c: int) -> list[tuple[int, int] | No
 
 def describe(spec: ConvSpec) -> str:
     """The output-size formula with the spec's numbers substituted, one line per axis."""
+    if not isinstance(spec, ConvSpec):
+        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
     lines = []
     for axis, name in ((0, "height"), (1, "width")):
         i, k = spec.input_size[axis], spec.kernel_size[axis]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import operator
+import re
+from numbers import Integral
+
 from .arithmetic import ConvSpec
 from .trace import Step, Trace
 
@@ -27,7 +31,9 @@ def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -
     Numerical captions write out the sum of products (or the max/mean); the others name the
     input cells under the kernel and how many padding or inserted-zero cells it covers.
     """
-    s = t.steps[step] if isinstance(step, int) else step
+    if not isinstance(t, Trace):
+        raise ValueError(f"t must be a Trace, got {type(t).__name__}")
+    s = step if isinstance(step, Step) else t.steps[_step_index(step, len(t.steps))]
     spec = t.spec
     numerical = spec.numerical if numerical is None else numerical
     r, c = s.out_pos
@@ -60,6 +66,17 @@ def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -
     return f"{head}: {what} covers {covered}{tail}."
 
 
+def _step_index(step: object, n: int) -> int:
+    """A step number in -n..n-1 (negative counts from the end), or ValueError."""
+    try:
+        i = operator.index(step)
+    except TypeError:
+        raise ValueError(f"step must be a Step or an integer, got {step!r}") from None
+    if not -n <= i < n:
+        raise ValueError(f"step must be from 0 to {n - 1}, got {i}")
+    return i
+
+
 def _plural(word: str, items: list) -> str:
     return word if len(items) == 1 else word + "s"
 
@@ -76,8 +93,16 @@ def _span(v: list[int]) -> str:
 def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
     """A file name that states the parameters, e.g. ``conv_i5x5_k3x3_s2_p1_d1.gif``.
 
-    Built only from the spec's numbers, never from user text.
+    Built only from the spec's numbers, never from user text: ``ext`` is letters and digits
+    (after an optional dot) and ``step`` an integer >= 0.
     """
+    if not isinstance(spec, ConvSpec):
+        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
+    if not isinstance(ext, str) or not re.fullmatch(r"\.?[A-Za-z0-9]{1,10}", ext):
+        raise ValueError(f"ext must be a file extension such as 'gif', got {ext!r}")
+    if step is not None and (isinstance(step, bool) or not isinstance(step, Integral)
+                             or step < 0):
+        raise ValueError(f"step must be None or an integer >= 0, got {step!r}")
 
     def hw(p: tuple[int, int]) -> str:
         return f"{p[0]}" if p[0] == p[1] else f"{p[0]}x{p[1]}"

@@ -106,6 +106,7 @@ def _encode(indexed: Iterable[np.ndarray], palette: _Palette, duration: int, sca
     box (``GifImagePlugin.getdata``); the container is written here, which spares Pillow's
     per-frame palette remapping and full-frame comparisons.
     """
+    scale = int(scale)  # a numpy integer passes _check, but Pillow writes offsets of ints only
     clear = len(palette.colors)  # the free slot after the colours
     parts: list[list] = []  # [offset, pixels, duration, transparent]
     prev = None
@@ -204,7 +205,15 @@ def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale:
 def trace_to_gif(t: Trace, *, style: Style | None = None, numerical: bool | None = None,
                  duration: float = DEFAULT_DURATION, scale: int = 1) -> bytes:
     """GIF bytes of a trace's animation, one frame per output cell (see :func:`gif_bytes`)."""
+    if not isinstance(t, Trace):
+        raise ValueError(f"t must be a Trace, got {type(t).__name__}")
+    _check_style(style)
     return animation_gif(Animation(t, style, numerical), duration, scale=scale)
+
+
+def _check_style(style: object) -> None:
+    if style is not None and not isinstance(style, Style):
+        raise ValueError(f"style must be a Style or None, got {type(style).__name__}")
 
 
 def spec_to_gif(spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = None, *,
@@ -216,6 +225,7 @@ def spec_to_gif(spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | Non
     ``spec.numerical``. One frame per output cell, ``duration`` ms each, looping forever.
     """
     _check(duration, scale)  # fail before any drawing
+    _check_style(style)
     return trace_to_gif(trace(spec, x, w), style=style, numerical=numerical, duration=duration,
                         scale=scale)
 

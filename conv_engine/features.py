@@ -32,6 +32,8 @@ METHODS = ("pca", "random", "mean")
 COLOUR_NAMES = ("R", "G", "B")
 MAX_ORIENTATIONS = 32
 MAX_SCALES = 4
+# learn_pointwise keeps one loss per step and runs them one after another: a bound on both.
+MAX_LEARN_STEPS = 100_000
 
 # Rec. 709 luma weights: the filter bank looks at brightness, the colour channels carry hue.
 _LUMA = (0.2126, 0.7152, 0.0722)
@@ -587,7 +589,7 @@ def learn_pointwise(
     ----------
     stack : FeatureStack or (C, H, W) array
     k : int, 1..C
-    steps : int >= 1
+    steps : int, 1..MAX_LEARN_STEPS (100,000)
     lr : float > 0
         Initial step size.
     seed : int
@@ -608,7 +610,7 @@ def learn_pointwise(
     maps = _maps(stack)
     n_ch = maps.shape[0]
     k = _int_in(k, "k", 1, n_ch)
-    steps = _int_in(steps, "steps", 1)
+    steps = _int_in(steps, "steps", 1, MAX_LEARN_STEPS)
     lr = _positive(lr, "lr")
     seed = _int_in(seed, "seed", 0)
     batch = _int_in(batch, "batch", 1)

@@ -287,6 +287,10 @@ def googlenet_table() -> list[dict[str, object]]:
 # ---------------------------------------------------------------------------------------------
 # Receptive fields
 
+# Longest axis, padding included, that input_mask, input_region and data_kept follow pixel by
+# pixel: their masks (and a layer's taps over them) grow with it.
+MAX_SIDE = 4096
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -427,11 +431,23 @@ def _axis_mask(layers: list[Layer], lens: list[int], out_mask: np.ndarray) -> np
     return mask
 
 
+def _check_traceable(layers: list[Layer], lens: list[int], name: str) -> None:
+    """ValueError when an axis, padding included, is longer than the masks follow."""
+    for lay, n in zip(layers, lens, strict=False):
+        if n + 2 * lay.padding > MAX_SIDE:
+            raise ValueError(
+                f"{name} {n} with padding {lay.padding} is too long to follow pixel by pixel "
+                f"(at most {MAX_SIDE:,} including padding)"
+            )
+
+
 def _cell_masks(layers, out_row, out_col, input_size):
     """Validated layers, row and column masks of the input pixels feeding one output cell."""
     stack = _layers(layers)
     h, w = _positive_pair(input_size, "input_size")
     lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
+    _check_traceable(stack, lh, "height")
+    _check_traceable(stack, lw, "width")
     masks = []
     for v, name, lens in ((out_row, "out_row", lh), (out_col, "out_col", lw)):
         n = _int(v, name)
@@ -454,6 +470,7 @@ def input_mask(
     out_row, out_col : int
         A cell of the last layer's output.
     input_size : int or (h, w)
+        Each side, with any layer's padding, at most ``MAX_SIDE`` (4096).
 
     Returns
     -------
@@ -482,6 +499,7 @@ def input_region(
     out_row, out_col : int
         A cell of the last layer's output.
     input_size : int or (h, w)
+        Each side, with any layer's padding, at most ``MAX_SIDE`` (4096).
     clip : bool
         True: the bounding box of the input pixels that feed the cell (:func:`input_mask`),
         empty (``r0 == r1`` or ``c0 == c1``) when only padding does. False: the whole
@@ -746,7 +764,7 @@ def data_kept(
     Parameters
     ----------
     channels, height, width : int, >= 1
-        The input map (C, H, W).
+        The input map (C, H, W); H and W at most ``MAX_SIDE`` (4096).
     k : int, >= 1
         Output channels of the 1x1 convolution.
     stride, pool : int, >= 1
@@ -768,6 +786,8 @@ def data_kept(
             )
     stack = [Layer(1, s), Layer(p, p)]
     lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
+    _check_traceable(stack, lh, "height")
+    _check_traceable(stack, lw, "width")
     seen = [
         int(_axis_mask(stack, lens, np.ones(lens[-1], dtype=bool)).sum()) for lens in (lh, lw)
     ]

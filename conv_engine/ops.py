@@ -22,6 +22,13 @@ from .arithmetic import (
 # keeps conv2d's scratch memory a fraction of its input + output; far smaller bands mean
 # many small BLAS calls, whose thread hand-offs cost more than they save.
 _BAND_BYTES = 4 * 2**20
+# Most values an op may create beyond its inputs: each of the padded input, the transposed
+# convolution's zero-inserted grid, the output and one output row's im2col buffer (2**27
+# float64 values are 1 GiB). Size parameters such as padding, stride and dilation could ask
+# for far more from tiny arrays; such calls are refused before any work.
+MAX_VALUES = 2**27
+# Pooling reduces its windows one kernel tap at a time (a Python loop): a bound on the taps.
+MAX_POOL_TAPS = 2**16
 
 
 def _array(x: object, name: str, ndim: int) -> np.ndarray:
@@ -34,6 +41,27 @@ def _array(x: object, name: str, ndim: int) -> np.ndarray:
     if a.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {a.shape}")
     return a
+
+
+def _check_size(n: int, what: str) -> None:
+    """ValueError when an array of ``n`` values would exceed MAX_VALUES."""
+    if n > MAX_VALUES:
+        raise ValueError(
+            f"{what} would hold {n:,} values, more than the {MAX_VALUES:,} allowed; "
+            "use smaller padding, stride, dilation or kernel"
+        )
+
+
+def _check_padded(x: np.ndarray, pads: tuple[int, int, int, int]) -> None:
+    if any(pads):
+        c, h, w = x.shape
+        _check_size(c * (h + pads[0] + pads[1]) * (w + pads[2] + pads[3]), "the padded input")
+
+
+def _check_conv(c_out: int, taps: int, out_hw: tuple[int, int]) -> None:
+    """The output and one output row's im2col buffer (``taps = C_in kH kW`` values a pixel)."""
+    _check_size(c_out * out_hw[0] * out_hw[1], "the output")
+    _check_size(taps * out_hw[1], "one output row's im2col buffer")
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
@@ -105,6 +133,8 @@ def conv2d(
         _direct_len(x.shape[1], k[0], s[0], pads[0], pads[1], d[0]),
         _direct_len(x.shape[2], k[1], s[1], pads[2], pads[3], d[1]),
     )
+    _check_padded(x, pads)
+    _check_conv(w.shape[0], w.shape[1] * k[0] * k[1], out_hw)
     dtype = _float_dtype(x, w)
     b = _bias(bias, w.shape[0], dtype)
     return _conv2d(x.astype(dtype, copy=False), w.astype(dtype, copy=False), b, s, pads, d, out_hw)
@@ -181,6 +211,9 @@ def conv_transpose2d(
     # The guide's grid: input unit r at row q + r*s, q = k_eff - 1 - p, a extra rows at the
     # bottom. PyTorch also allows p > k_eff - 1; q < 0 then crops units off the grid's edges.
     keff = [effective_kernel(k[ax], d[ax]) for ax in (0, 1)]
+    _check_size(x.shape[0] * (out_hw[0] + keff[0] - 1) * (out_hw[1] + keff[1] - 1),
+                "the zero-inserted input grid")
+    _check_conv(w.shape[1], w.shape[0] * k[0] * k[1], out_hw)
     q = [keff[ax] - 1 - p[ax] for ax in (0, 1)]
     grid = np.zeros((x.shape[0], out_hw[0] + keff[0] - 1, out_hw[1] + keff[1] - 1), dtype=dtype)
     first = [max(0, -(q[ax] // s[ax])) for ax in (0, 1)]
@@ -208,6 +241,12 @@ def _pool_args(x, kernel_size, stride, padding, dilation):
         _direct_len(x.shape[1], k[0], s[0], pads[0], pads[1], d[0]),
         _direct_len(x.shape[2], k[1], s[1], pads[2], pads[3], d[1]),
     )
+    if k[0] * k[1] > MAX_POOL_TAPS:
+        raise ValueError(
+            f"kernel_size {k[0]}x{k[1]} has {k[0] * k[1]:,} taps, more than the "
+            f"{MAX_POOL_TAPS:,} pooling allows"
+        )
+    _check_padded(x, pads)
     return x, k, s, d, pads, out_hw
 
 

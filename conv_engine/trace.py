@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from numbers import Integral
 
 import numpy as np
 
-from .arithmetic import ConvSpec, GridLayout, grid_layout, window_in
+from .arithmetic import MAX_GRID_CELLS, ConvSpec, GridLayout, grid_layout, pair, window_in
 from .ops import avg_pool2d, conv2d, conv_transpose2d, max_pool2d
 
 DEFAULT_SEED = 1234
@@ -54,6 +56,7 @@ class _Steps(Sequence):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
+        i = operator.index(i)  # TypeError for a non-integer index, as for a list
         n = len(self)
         if not -n <= i < n:
             raise IndexError(f"step {i} out of range (0..{n - 1})")
@@ -70,6 +73,8 @@ class Trace:
     """
 
     def __init__(self, spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = None):
+        if not isinstance(spec, ConvSpec):
+            raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
         spec.check_animatable()
         self.spec = spec
         self.x, self.w = default_data(spec, x, w)
@@ -142,14 +147,24 @@ def random_data(
     Uses numpy's legacy generator, so seed 1234 with a 5x5 input and 3x3 kernel gives the
     guide's exact data.
     """
-    rng = np.random.RandomState(seed)
-    return rng.randint(0, 4, input_size), rng.randint(0, 3, kernel_size)
+    sizes = [pair(input_size, "input_size"), pair(kernel_size, "kernel_size")]
+    for (h, w), name in zip(sizes, ("input_size", "kernel_size"), strict=True):
+        if h < 1 or w < 1 or h * w > MAX_GRID_CELLS:
+            raise ValueError(f"{name} must be >= 1 with at most {MAX_GRID_CELLS:,} cells, "
+                             f"got {(h, w)}")
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    rng = np.random.RandomState(int(seed))
+    return rng.randint(0, 4, sizes[0]), rng.randint(0, 3, sizes[1])
 
 
 def default_data(
     spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(x, w)`` for a spec: given arrays, else the spec's data, else the guide's random ints."""
+    if not isinstance(spec, ConvSpec):
+        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
+    spec.check_animatable()  # the data are drawn only for a case small enough to animate
     gx, gw = random_data(spec.input_size, spec.kernel_size)
     if x is None:
         x = np.asarray(spec.data, dtype=float) if spec.data is not None else gx

@@ -26,12 +26,12 @@ import conv_engine as ce
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=2000,  # ms per example: anything that works before refusing overruns it
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,  # the same examples every run: a failure here is a bug, not bad luck
 )
-FEW = settings(FUZZ, max_examples=60)
+FEW = settings(FUZZ, max_examples=40)
 
 # Extra address space the engine may take while fuzzed: generous for tiny arrays, far below
 # what a size parameter of 10**9 would ask for.
@@ -173,10 +173,24 @@ def make_spec(kwargs: dict) -> ce.ConvSpec | None:
     return spec if ok else None
 
 
+
+def _small_pairs(lo: int, hi: int) -> st.SearchStrategy:
+    return st.one_of(st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+
+
 # Specs that construct, from the presets and from small random parameters.
 valid_specs = st.one_of(
     st.sampled_from(list(ce.PRESETS.values())),
-    spec_kwargs.map(make_spec).filter(lambda s: s is not None),
+    st.fixed_dictionaries({
+        "input_size": _small_pairs(1, 7),
+        "kernel_size": _small_pairs(1, 4),
+        "stride": _small_pairs(1, 3),
+        "padding": st.one_of(_small_pairs(0, 2), st.sampled_from(["valid", "same", "full"])),
+        "dilation": _small_pairs(1, 2),
+        "transposed": st.booleans(),
+        "op": st.sampled_from(["conv", "conv", "max", "avg"]),
+        "numerical": st.booleans(),
+    }).map(make_spec).filter(lambda s: s is not None),
 )
 # Valid specs with a huge size somewhere: few steps or many, they must be refused or be cheap.
 huge_specs = st.builds(
@@ -241,10 +255,47 @@ def test_describe(spec):
 
 
 @FEW
-@given(st.one_of(JUNK, st.just(ce.Layer(3)), st.just("conv")))
-def test_functions_taking_a_spec_refuse_other_things(thing):
-    for fn in (ce.describe, ce.trace, lambda s: ce.export_name(s, "gif")):
-        call(fn, thing)
+@given(st.one_of(JUNK, st.just(ce.Layer(3)), st.just("conv")).filter(lambda v: v is not None))
+def test_functions_taking_a_spec_or_trace_refuse_other_things(thing):
+    t = ce.trace(ce.PRESETS["padding_strides"])
+    calls = [
+        lambda: ce.describe(thing),
+        lambda: ce.trace(thing),
+        lambda: ce.grid_layout(thing),
+        lambda: ce.default_data(thing),
+        lambda: ce.export_name(thing, "gif"),
+        lambda: ce.step_caption(thing, 0),
+        lambda: ce.trace_to_gif(thing),
+        lambda: ce.spec_to_gif(thing),
+        lambda: ce.spec_to_gif(ce.PRESETS["padding_strides"], style=thing),
+        lambda: ce.trace_to_gif(t, style=thing),
+    ]
+    for fn in calls:
+        ok, _ = call(fn)
+        assert not ok
+
+
+@FUZZ
+@given(pairs(st.integers(1, 7)), pairs(st.integers(1, 4)),
+       ints(st.sampled_from([0, 1234, 2**32 - 1])))
+@example((10**9, 10**9), 3, 0)
+@example(5, (1, 10**7), 0)
+def test_random_data(input_size, kernel_size, seed):
+    ok, xw = call(ce.random_data, input_size, kernel_size, seed)
+    if ok:
+        x, w = xw
+        assert x.ndim == w.ndim == 2 and x.min() >= 0 and x.max() <= 3 and w.max() <= 2
+
+
+@FUZZ
+@given(st.one_of(valid_specs, huge_specs))
+def test_grid_layout_window_and_receptive_cells(spec):
+    ok, layout = call(ce.grid_layout, spec)
+    if ok:
+        assert layout.kind().sum() == spec.input_size[0] * spec.input_size[1]
+        rows, cols = ce.window(spec, 0, 0)
+        assert len(rows) == spec.kernel_size[0] and len(cols) == spec.kernel_size[1]
+        assert len(ce.receptive_cells(spec, 0, 0)) == spec.kernel_size[0] * spec.kernel_size[1]
 
 
 # ----------------------------------------------------------------------------- ops
@@ -452,8 +503,9 @@ def test_learn_pointwise(stack, k, steps, lr, seed, batch, optimizer, momentum, 
 
 @FUZZ
 @given(ints(st.integers(1, 512)), pairs(st.integers(1, 28)),
-       *[ints(st.integers(1, 256)) for _ in range(6)])
-def test_inception_cost(c, size, *channels):
+       st.tuples(*[ints(st.integers(1, 256)) for _ in range(6)]))
+@example(10**30, (10**30, 10**30), (10**30,) * 6)
+def test_inception_cost(c, size, channels):
     ok, cost = call(ce.inception_cost, c, size, *channels)
     if ok:
         n1, _, n3, _, n5, pool = channels
@@ -556,6 +608,7 @@ def mutated_files(draw) -> bytes:
 
 
 @FUZZ
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
 @given(st.one_of(mutated_files(), st.binary(max_size=600), st.sampled_from(VALID_FILES)),
        ints(st.just(ce.images.MAX_PIXELS)), ints(st.sampled_from([1, 7, 64, 1024])))
 def test_load_image(data, max_pixels, work_side):

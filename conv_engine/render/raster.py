@@ -168,18 +168,21 @@ def line_pixels(p0, p1, width, shape: tuple[int, int], caps: bool = True):
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v)
 
 
-def blend(img: np.ndarray, rows, cols, cover, color: RGB, levels: int = 0) -> None:
+def blend(img: np.ndarray, rows, cols, cover, color: RGB, levels: int) -> None:
     """Lay ``color`` over pixels (rows, cols) of an (H, W, 3) uint8 array, in place.
 
-    Where lines cross, a pixel takes its largest cover; ``levels`` > 0 rounds covers to that
-    many steps (fewer shades make smaller GIFs).
+    Covers are rounded to ``levels`` steps (fewer shades make smaller GIFs); where lines
+    cross, a pixel takes its largest cover.
     """
-    if len(rows) == 0:
+    q = np.rint(np.asarray(cover) * levels).astype(np.int16)
+    keep = q > 0
+    rows, cols, q = np.asarray(rows)[keep], np.asarray(cols)[keep], q[keep]
+    if rows.size == 0:
         return
-    most = np.zeros(img.shape[:2], np.float32)
-    np.maximum.at(most, (rows, cols), cover)
-    cover = most[rows, cols]  # repeated pixels all get their largest cover
-    if levels:
-        cover = np.round(cover * levels) / levels
+    most = np.zeros(img.shape[:2], np.int16)
+    for level in range(1, levels + 1):  # one value a pass, so repeated pixels agree
+        sel = q >= level
+        most[rows[sel], cols[sel]] = level
+    a = most[rows, cols, None].astype(np.float32) / levels
     px = img[rows, cols].astype(np.float32)
-    img[rows, cols] = np.rint(px + (np.asarray(color, np.float32) - px) * cover[:, None])
+    img[rows, cols] = np.rint(px + (np.asarray(color, np.float32) - px) * a)
