@@ -355,8 +355,8 @@ async def probe(browser, url: str, timeout: float = 60_000) -> None:
 
 
 async def _round(browser, url: str, rnd: int, sessions: int, mem: MemorySampler,
-                 round_timeout: float, settle: float | None) -> Round:
-    pngs = [photo_png(1000 * rnd + i) for i in range(sessions)]
+                 round_timeout: float, settle: float | None, size: tuple[int, int]) -> Round:
+    pngs = [photo_png(1000 * rnd + i, *size) for i in range(sessions)]
     mem.reset()
     cpu0, busy0, t0 = cpu_seconds(mem.pid), machine_busy_seconds(), time.perf_counter()
     tasks = [visitor(browser, url, i, rnd, pngs[i]) for i in range(sessions)]
@@ -382,7 +382,8 @@ async def _round(browser, url: str, rnd: int, sessions: int, mem: MemorySampler,
 
 
 async def _run(url: str, exe: str, sessions: int, rounds: int, mem: MemorySampler,
-               round_timeout: float, settle: float | None, log) -> LoadResult:
+               round_timeout: float, settle: float | None, size: tuple[int, int],
+               log) -> LoadResult:
     from playwright.async_api import async_playwright
 
     result = LoadResult([], mib(mem.rss()))
@@ -391,7 +392,7 @@ async def _run(url: str, exe: str, sessions: int, rounds: int, mem: MemorySample
                                           headless=True)
         try:
             for rnd in range(1, rounds + 1):
-                r = await _round(browser, url, rnd, sessions, mem, round_timeout, settle)
+                r = await _round(browser, url, rnd, sessions, mem, round_timeout, settle, size)
                 result.rounds.append(r)
                 ok = sum(s.error is None for s in r.sessions)
                 log(f"  round {rnd}: {ok}/{len(r.sessions)} ok in {r.seconds:.1f} s; server RSS "
@@ -403,14 +404,17 @@ async def _run(url: str, exe: str, sessions: int, rounds: int, mem: MemorySample
 
 
 def run_load(url: str, exe: str, *, sessions: int, rounds: int, round_timeout: float = 900,
-             settle: float | None = None, log=print) -> LoadResult:
-    """Drive ``sessions`` concurrent visitors for ``rounds`` rounds against the server at url.
+             settle: float | None = None, image_size: tuple[int, int] = (1024, 768),
+             log=print) -> LoadResult:
+    """Drive ``sessions`` concurrent visitors for ``rounds`` rounds against the server at url;
+    each uploads a generated PNG of ``image_size`` (width, height).
 
     With ``settle``, wait that long after each round (longer than the server's session TTL),
     make one short visit so that expired sessions are dropped, and read the memory again.
     """
     with MemorySampler(server_pid()) as mem:
-        return asyncio.run(_run(url, exe, sessions, rounds, mem, round_timeout, settle, log))
+        return asyncio.run(_run(url, exe, sessions, rounds, mem, round_timeout, settle,
+                                image_size, log))
 
 
 def growth(result: LoadResult) -> tuple[float, float] | None:

@@ -7,6 +7,7 @@ status 2; nothing is written then. Files are written whole or not at all.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -81,6 +82,10 @@ def _ranged(lo: int, hi: int, unit: str = ""):
     return parse
 
 
+def _default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m conv_engine`` argument parser."""
     common = argparse.ArgumentParser(add_help=False)
@@ -120,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "DIR/<preset name>.gif, printing progress.")
     g.add_argument("--out", required=True, type=Path, metavar="DIR",
                    help="folder to write into (created if missing)")
+    g.add_argument("--jobs", type=_ranged(1, 64), default=_default_jobs(), metavar="N",
+                   help=f"GIFs drawn at once, in worker processes (default {_default_jobs()}: "
+                        "one per CPU, at most 4)")
     g.set_defaults(run=_gallery, parser=g)
 
     r = sub.add_parser("render", parents=[common], help="write one animation, any case",
@@ -203,7 +211,7 @@ def _gallery(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
               flush=True)
 
     write_gallery(out, style=style, duration=args.duration, scale=args.scale,
-                  progress=progress)
+                  progress=progress, jobs=args.jobs)
     print(f"wrote {len(PRESETS)} GIFs ({total / 1e6:.2f} MB) to {out} in "
           f"{time.perf_counter() - start:.1f} s")
     return 0

@@ -11,6 +11,8 @@ import os
 import secrets
 import struct
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -28,9 +30,11 @@ DEFAULT_DURATION = 1000  # ms a frame, as in the guide
 # faster than 20 ms to 100 ms.
 MIN_DURATION, MAX_DURATION = 20, 655_350
 MAX_SCALE = 8
-# Colours in a palette: the style's flat colours and the commonest edge shades. Fewer shades
-# make runs that compress better; 31 keep edges smooth, with transparency 32 entries.
-_MAX_COLORS = 31
+# Colours of an animation's palette: the style's flat colours and the commonest edge shades.
+# Fewer shades make runs that compress better; 31 keep edges smooth (32 with transparency).
+_DRAWING_COLORS = 31
+# Colours of any other frames' palette: all a GIF holds but the transparent slot.
+_GIF_COLORS = 255
 
 
 def _key(im: Image.Image | np.ndarray) -> np.ndarray:
@@ -41,23 +45,47 @@ def _key(im: Image.Image | np.ndarray) -> np.ndarray:
 
 
 class _Palette:
-    """A fixed palette (the ``must`` colours, then the commonest colours of ``samples``, at
-    most ``_MAX_COLORS``) and an exact lookup from colour to index."""
+    """A fixed palette of at most ``size`` colours and an exact lookup from colour to index.
 
-    def __init__(self, must: Sequence[RGB], samples: Iterable[Image.Image]) -> None:
-        counts: dict[tuple, int] = {}
-        for im in samples:
-            for n, rgb in im.convert("RGB").getcolors(im.width * im.height) or ():
-                counts[rgb] = counts.get(rgb, 0) + n
-        colors = list(dict.fromkeys(tuple(c) for c in must))[:_MAX_COLORS]
+    The ``must`` colours come first. The rest are the commonest colours of ``samples``
+    (drawings: flat colours and their edge shades) or, with ``spread``, those of Pillow's
+    median cut (colour maps and photographs, whose colours spread over the cube).
+    """
+
+    def __init__(self, must: Sequence[RGB], samples: Iterable[Image.Image], size: int,
+                 spread: bool = False) -> None:
+        samples = [im.convert("RGB") for im in samples]
+        colors = list(dict.fromkeys(tuple(int(v) for v in c) for c in must))[:size]
+        room = size - len(colors)
+        if spread and room > 0:
+            montage = Image.new("RGB", (max(im.width for im in samples),
+                                        sum(im.height for im in samples)))
+            y = 0
+            for im in samples:
+                montage.paste(im, (0, y))
+                y += im.height
+            few = montage.getcolors(room)  # None when there are more colours than room
+            if few is None:
+                q = montage.quantize(room, method=Image.Quantize.MEDIANCUT,
+                                     dither=Image.Dither.NONE)
+                pal = q.getpalette()[:3 * room]
+                found = [tuple(pal[i:i + 3]) for i in range(0, len(pal), 3)]
+            else:
+                found = [rgb for _, rgb in few]
+        else:
+            counts: dict[tuple, int] = {}
+            for im in samples:
+                for n, rgb in im.getcolors(im.width * im.height) or ():
+                    counts[rgb] = counts.get(rgb, 0) + n
+            found = [rgb for rgb, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
         chosen = set(colors)
-        for rgb, _ in sorted(counts.items(), key=lambda kv: -kv[1]):
-            if len(colors) >= _MAX_COLORS:
+        for rgb in found:
+            if len(colors) >= size:
                 break
             if rgb not in chosen:
                 colors.append(rgb)
                 chosen.add(rgb)
-        self.colors = np.array(colors, dtype=np.int32)
+        self.colors = np.array(colors, dtype=np.int32).reshape(-1, 3)
         # 16 MB table indexed by colour key: 0 = not looked up yet, else index + 1. The
         # zero page mapping makes untouched parts free.
         self._lut = np.zeros(1 << 24, dtype=np.uint8)
@@ -74,9 +102,11 @@ class _Palette:
         miss = idx == 0
         if miss.any():
             new = np.unique(key[miss])
-            rgb = np.stack([new & 255, (new >> 8) & 255, new >> 16], axis=1).astype(np.int32)
-            d = ((rgb[:, None, :] - self.colors[None]) ** 2).sum(axis=2)
-            self._lut[new] = (d.argmin(axis=1) + 1).astype(np.uint8)
+            for i in range(0, len(new), 4096):  # bounded memory for photographs
+                part = new[i:i + 4096]
+                rgb = np.stack([part & 255, (part >> 8) & 255, part >> 16], 1).astype(np.int32)
+                d = ((rgb[:, None, :] - self.colors[None]) ** 2).sum(axis=2)
+                self._lut[part] = (d.argmin(axis=1) + 1).astype(np.uint8)
             idx = self._lut[key]
         return idx - 1
 
@@ -155,7 +185,8 @@ def gif_bytes(frames: Sequence[Image.Image], duration: float = DEFAULT_DURATION,
     frames : RGB images, all of one size (W, H)
     duration : ms each frame is shown (stored in hundredths of a second)
     scale : integer nearest-neighbour upscaling, so browsers showing it large stay crisp
-    colors : colours to keep exact (the palette adds the commonest others, 31 in all)
+    colors : colours to keep exact; the palette adds a median cut of the frames' colours
+        (255 in all, taken from the first, middle and last frames)
 
     Returns
     -------
@@ -170,7 +201,7 @@ def gif_bytes(frames: Sequence[Image.Image], duration: float = DEFAULT_DURATION,
     if len(sizes) != 1:
         raise ValueError(f"frames must all have one size, got {sorted(sizes)}")
     samples = [frames[0], frames[len(frames) // 2], frames[-1]]
-    palette = _Palette(colors, samples)
+    palette = _Palette(colors, samples, _GIF_COLORS, spread=True)
     return _encode((palette.index(im) for im in frames), palette, d, scale)
 
 
@@ -185,7 +216,7 @@ def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale:
     # Palette samples: the static canvas and what two frames change.
     moving = [Image.fromarray(px) for i in sorted({0, n // 2})
               for _, px in anim.patch_arrays(i)]
-    palette = _Palette(anim.colors.flat(), [anim.static, *moving])
+    palette = _Palette(anim.colors.flat(), [anim.static, *moving], _DRAWING_COLORS)
     static = _key(anim.static)
     base = palette.lookup(static)
 
@@ -247,26 +278,37 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
+def _preset_gif(name: str, style: Style | None, duration: float, scale: int) -> bytes:
+    """One preset's GIF (a top-level function, so worker processes can run it)."""
+    return spec_to_gif(PRESETS[name], style=style, duration=duration, scale=scale)
+
+
 def write_gallery(out_dir: str | os.PathLike, *, style: Style | None = None,
                   duration: float = DEFAULT_DURATION, scale: int = 1,
                   names: Sequence[str] | None = None,
-                  progress: Callable[[int, int, str, int], None] | None = None) -> list[Path]:
+                  progress: Callable[[int, int, str, int], None] | None = None,
+                  jobs: int = 1) -> list[Path]:
     """Write the guide's animations as ``out_dir/<preset name>.gif``.
 
     ``names`` defaults to all of :data:`~conv_engine.PRESETS`; ``progress(i, n, name, size)``
-    is called after each file (1-based ``i``, ``size`` in bytes). Returns the paths written.
+    is called after each file, in order (1-based ``i``, ``size`` in bytes); ``jobs`` > 1
+    draws that many GIFs at once in worker processes. Returns the paths written.
     """
     _check(duration, scale)
+    if isinstance(jobs, bool) or not isinstance(jobs, Integral) or jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
     names = list(PRESETS) if names is None else list(names)
     unknown = [n for n in names if n not in PRESETS]
     if unknown:
         raise ValueError(f"unknown preset {unknown[0]!r}; choose from {', '.join(PRESETS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for i, name in enumerate(names, 1):
-        data = spec_to_gif(PRESETS[name], style=style, duration=duration, scale=scale)
-        written.append(write_atomic(out / f"{name}.gif", data))
-        if progress is not None:
-            progress(i, len(names), name, len(data))
+    args = (names, [style] * len(names), [duration] * len(names), [scale] * len(names))
+    with ProcessPoolExecutor(min(jobs, len(names))) if jobs > 1 else nullcontext() as pool:
+        gifs = pool.map(_preset_gif, *args) if pool is not None else map(_preset_gif, *args)
+        written = []
+        for i, (name, data) in enumerate(zip(names, gifs, strict=True), 1):
+            written.append(write_atomic(out / f"{name}.gif", data))
+            if progress is not None:
+                progress(i, len(names), name, len(data))
     return written

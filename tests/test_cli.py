@@ -107,6 +107,7 @@ def test_numerical_render_uses_the_guides_numbers(tmp_path):
     (["render", "--input", "300"], ["too large"]),
     (["render"], ["--out"]),
     (["frobnicate"], ["invalid choice"]),
+    (["gallery", "--jobs", "0"], ["--jobs"]),
 ])
 def test_bad_arguments_exit_2_with_one_line_and_no_file(tmp_path, capsys, argv, words):
     out = tmp_path / "x.gif"

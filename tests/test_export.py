@@ -81,6 +81,20 @@ def test_gif_bytes_shared_palette_merges_identical_frames():
     assert len(im.getpalette()) // 3 <= 256
 
 
+def test_gif_bytes_keeps_colour_maps_smooth():
+    # Frames like coloured feature maps: hundreds of colours along a ramp, different in each.
+    t = np.linspace(0, 1, 300)[None, :, None]
+    frames = []
+    for k in range(3):
+        ramp = np.concatenate([255 * t, 200 * (1 - t) + 20 * k, 60 + 60 * t * k], axis=2)
+        frames.append(Image.fromarray(np.repeat(ramp, 20, axis=0).astype(np.uint8)))
+    assert len(frames[0].getcolors(10**6)) > 255
+    _, got, _ = read(gif_bytes(frames, colors=[(255, 0, 0)]))
+    for want, have in zip(frames, got, strict=True):
+        err = np.abs(np.asarray(want, int) - np.asarray(have, int))
+        assert err.mean() < 2 and err.max() <= 12
+
+
 def test_duration_rounds_to_hundredths_and_is_checked():
     spec = ce.PRESETS["no_padding_no_strides"]
     _, _, durations = read(spec_to_gif(spec, duration=254))
@@ -137,3 +151,12 @@ def test_write_gallery_names_and_progress(tmp_path):
     assert all(s[3] == p.stat().st_size for s, p in zip(seen, paths, strict=True))
     with pytest.raises(ValueError, match="unknown preset"):
         write_gallery(tmp_path, names=["nope"])
+
+
+def test_write_gallery_in_worker_processes_gives_the_same_files(tmp_path):
+    names = ["no_padding_strides", "dilation", "numerical_max_pooling"]
+    paths = write_gallery(tmp_path, names=names, jobs=2)
+    for name, path in zip(names, paths, strict=True):
+        assert path.read_bytes() == spec_to_gif(ce.PRESETS[name])
+    with pytest.raises(ValueError, match="jobs"):
+        write_gallery(tmp_path, names=names, jobs=0)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import resource
-import time
 from collections.abc import Callable
 
 import numpy as np

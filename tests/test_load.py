@@ -23,7 +23,7 @@ def test_concurrent_sessions_are_all_served(monkeypatch):
     (ROOT / "test-output").mkdir(exist_ok=True)
     with streamlit_server() as url:
         result = run_load(url, exe, sessions=SESSIONS, rounds=1, round_timeout=150,
-                          log=lambda _: None)
+                          image_size=(640, 480), log=lambda _: None)
     sessions = result.sessions
     assert len(sessions) == SESSIONS
     assert not result.failures, [s.error for s in result.failures]
