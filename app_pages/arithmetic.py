@@ -5,7 +5,7 @@ import streamlit as st
 
 import conv_engine as ce
 from ui import cached
-from ui.common import guard
+from ui.common import guard, index_slider
 from ui.controls import MAX_GIF_STEPS, controls
 
 st.title("Convolution arithmetic")
@@ -52,10 +52,8 @@ with anim, guard("drawing the animation"):
                 "slider to walk through them.", icon="ℹ️")
 
 with still, guard("drawing the step"):
-    step = 0
-    if spec.steps > 1:
-        step = st.slider("Step", 1, spec.steps, 1, key="step",
-                         help="Walk through the output cells one at a time.") - 1
+    step = index_slider("Step", spec.steps, "step", one_based=True,
+                        help="Walk through the output cells one at a time.")
     png = cached.frame_png(key, x, k, choice.labels, choice.palette, step)
     st.image(png)
     st.markdown(cached.caption(key, x, k, step))

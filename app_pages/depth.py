@@ -3,7 +3,7 @@
 import streamlit as st
 
 import conv_engine as ce
-from ui.common import guard
+from ui.common import guard, index_slider
 from ui.depth_cache import depth_data, depth_gif, depth_png
 
 st.title("1x1 convolution through depth")
@@ -38,10 +38,8 @@ with guard("drawing the depth view"):
         st.download_button("Download GIF", gif, mime="image/gif", icon="⬇️",
                            file_name=f"1x1_depth_{h}x{w}x{c_in}_to_{c_out}.gif")
     with still:
-        step = 0
-        if h * w > 1:
-            step = st.slider("Pixel", 1, h * w, 1, key="dstep",
-                             help="Walk through the pixels one at a time.") - 1
+        step = index_slider("Pixel", h * w, "dstep", one_based=True,
+                            help="Walk through the pixels one at a time.")
         st.image(depth_png(c_in, c_out, h, w, seed, numerical, step))
         st.markdown(ce.depth_caption(x, weights, None, step, numerical=numerical))
 

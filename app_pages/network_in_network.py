@@ -6,7 +6,7 @@ import streamlit as st
 import conv_engine as ce
 from ui import features_cache as fc
 from ui import figures
-from ui.common import guard
+from ui.common import guard, index_slider
 from ui.image_input import pick_image, show_notes
 
 st.title("Network in Network")
@@ -50,8 +50,10 @@ with guard("running the network"):
     with right:
         st.markdown("*As an MLP: one pixel's vector through the layers*")
         r1, r2 = st.columns(2)
-        row = r1.slider("Pixel row", 0, H - 1, H // 2, key="prow")
-        col = r2.slider("Pixel column", 0, W - 1, W // 2, key="pcol")
+        with r1:
+            row = index_slider("Pixel row", H, "prow", start=H // 2)
+        with r2:
+            col = index_slider("Pixel column", W, "pcol", start=W // 2)
         v0 = x[:, row, col]
         h1 = np.maximum(weights[0] @ v0 + biases[0], 0)
         fig = figures.mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights,
@@ -80,8 +82,10 @@ with guard("running the network"):
     rows = ce.receptive_field(layers, (sh, sw))
     out_h, out_w = rows[-1].out_size
     r1, r2 = st.columns(2)
-    orow = r1.slider("Output row", 0, out_h - 1, out_h // 2, key="orow")
-    ocol = r2.slider("Output column", 0, out_w - 1, out_w // 2, key="ocol")
+    with r1:
+        orow = index_slider("Output row", out_h, "orow", start=out_h // 2)
+    with r2:
+        ocol = index_slider("Output column", out_w, "ocol", start=out_w // 2)
     mask = ce.input_mask(layers, orow, ocol, (sh, sw))
     box = ce.input_region(layers, orow, ocol, (sh, sw))
     zoom = max(1, 480 // max(sh, sw))

@@ -10,7 +10,7 @@ from PIL import Image
 import conv_engine as ce
 from ui import features_cache as fc
 from ui import figures
-from ui.common import guard
+from ui.common import guard, index_slider
 from ui.depth_cache import crop_gif
 from ui.image_input import pick_image, show_notes
 
@@ -131,10 +131,11 @@ with guard("computing the feature stack"):
     anim_col, text_col = st.columns([3, 2], gap="large")
     with anim_col:
         st.image(crop_gif((skey, digest, ci, co), xs, ws, bs, fs.names[:ci]),
-                 caption=f"The central {side}x{side} pixels of your stack: each pixel's column "
-                 f"of {ci} values meets the {co} filters.")
+                 caption=f"The central {xs.shape[1]}x{xs.shape[2]} pixels of your stack: each "
+                 f"pixel's column of {ci} values meets the {co} filters.")
     with text_col:
-        px = st.slider("Pixel of the crop", 1, side * side, 1, key="crop-step") - 1
+        px = index_slider("Pixel of the crop", xs.shape[1] * xs.shape[2], "crop-step",
+                          one_based=True)
         st.markdown(ce.depth_caption(xs, ws, bs, px, numerical=True))
 
     st.subheader("How much does a 1x1 reduction keep?")

@@ -156,7 +156,7 @@ def goals(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
-def report(outcomes: list[Outcome], started: dt.datetime) -> str:
+def report(outcomes: list[Outcome], started: dt.datetime, partial: bool = False) -> str:
     failed = [o.script.name for o in outcomes if not o.ok]
     lines = [
         "# Benchmarks",
@@ -172,6 +172,8 @@ def report(outcomes: list[Outcome], started: dt.datetime) -> str:
         *machine(),
         "",
     ]
+    if partial:
+        lines += ["Partial run: only " + ", ".join(o.script.name for o in outcomes) + ".", ""]
     if failed:
         lines += [f"**Failed: {', '.join(failed)}.**", ""]
     lines += ["## Goals at a glance", "", *(goals(outcomes) or ["(no goals printed)"]), ""]
@@ -202,7 +204,7 @@ def main() -> None:
         print(f"  {'ok' if o.ok else 'FAILED'} in {o.seconds:.0f} s", flush=True)
         outcomes.append(o)
     out = ROOT / args.out
-    out.write_text(report(outcomes, started))
+    out.write_text(report(outcomes, started, partial=bool(args.only)))
     failed = [o.script.name for o in outcomes if not o.ok]
     print(f"wrote {out.relative_to(ROOT)}" + (f"; failed: {', '.join(failed)}" if failed else ""))
     sys.exit(1 if failed else 0)

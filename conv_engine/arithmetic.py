@@ -50,6 +50,9 @@ def _at_least(p: Pair, lo: int, name: str) -> Pair:
 
 def effective_kernel(k: int, dilation: int = 1) -> int:
     """Extent of a dilated kernel: ``k_eff = d (k - 1) + 1``."""
+    k, dilation = _int(k, "kernel_size"), _int(dilation, "dilation")
+    if k < 1 or dilation < 1:
+        raise ValueError(f"kernel_size and dilation must be >= 1, got {k} and {dilation}")
     return dilation * (k - 1) + 1
 
 
@@ -391,7 +394,7 @@ def window(spec: ConvSpec, r: int, c: int) -> tuple[np.ndarray, np.ndarray]:
     :func:`grid_layout`; the taps are the outer product of the two.
     """
     layout = grid_layout(spec)
-    return window_in(layout, r, c)
+    return window_in(layout, *_out_cell(spec, r, c))
 
 
 def window_in(layout: GridLayout, r: int, c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -403,8 +406,17 @@ def window_in(layout: GridLayout, r: int, c: int) -> tuple[np.ndarray, np.ndarra
 def receptive_cells(spec: ConvSpec, r: int, c: int) -> list[tuple[int, int] | None]:
     """Input (row, col) of each kernel tap of output (r, c), row-major; None on padding/zeros."""
     layout = grid_layout(spec)
-    rows, cols = window_in(layout, r, c)
+    rows, cols = window_in(layout, *_out_cell(spec, r, c))
     return [layout.input_index(int(gr), int(gc)) for gr in rows for gc in cols]
+
+
+def _out_cell(spec: ConvSpec, r: object, c: object) -> Pair:
+    """(r, c) checked to be a cell of the output, or ValueError."""
+    cell = (_int(r, "r"), _int(c, "c"))
+    for v, n, name in zip(cell, spec.output_shape, ("r", "c"), strict=True):
+        if not 0 <= v < n:
+            raise ValueError(f"{name} must be from 0 to {n - 1} (the output size), got {v}")
+    return cell
 
 
 def describe(spec: ConvSpec) -> str:

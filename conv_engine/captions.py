@@ -15,7 +15,10 @@ _MAX_TERMS = 12
 
 def fmt(v: float) -> str:
     """A value as the guide prints it: integers plain, others with one decimal."""
-    v = float(v)
+    try:
+        v = float(v)
+    except TypeError:
+        raise ValueError(f"v must be a number, got {type(v).__name__}") from None
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.1f}"
 
 

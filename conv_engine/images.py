@@ -403,7 +403,7 @@ def load_sample(name: str, *, work_side: int = WORK_SIDE) -> LoadedImage:
     LoadedImage
         The sample, decoded exactly as an upload of the same file would be.
     """
-    if name not in SAMPLES:
+    if not isinstance(name, str) or name not in SAMPLES:
         raise ValueError(f"name must be one of {', '.join(map(repr, SAMPLES))}, got {name!r}")
     return load_image(SAMPLES[name].read_bytes(), work_side=work_side)
 

@@ -402,8 +402,6 @@ def tiny_png(width: int, height: int) -> bytes:
     return encode(Image.new("RGB", (width, height), (200, 40, 40)), "PNG")
 
 
-@pytest.mark.xfail(strict=True, reason="app_pages/network_in_network.py builds st.slider(0, H - 1)"
-                   " for the pixel row/column: min == max on a 1-pixel side")
 def test_one_pixel_wide_image_on_the_network_in_network_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.switch_page("app_pages/network_in_network.py")
@@ -414,8 +412,6 @@ def test_one_pixel_wide_image_on_the_network_in_network_page():
     assert not at.error, [e.value for e in at.error]
 
 
-@pytest.mark.xfail(strict=True, reason="app_pages/your_image.py: the 'Pixel of the crop' slider "
-                   "always runs to 16, past the pixels of a crop of an image under 4x4")
 def test_crop_slider_on_an_image_smaller_than_the_crop():
     at = upload(upload_page(), "small.png", tiny_png(3, 2), PNG)
     assert_renders(at, (3, 2), [])

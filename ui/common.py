@@ -34,3 +34,16 @@ def guard(what: str) -> Iterator[None]:
     except Exception:  # the page must keep working for the next interaction
         log.exception("unexpected error while %s", what)
         st.error(f"Something went wrong while {what}. Try other settings.", icon="⚠️")
+
+
+def index_slider(label: str, n: int, key: str, *, start: int = 0, one_based: bool = False,
+                 help: str | None = None) -> int:
+    """A slider over 0..n-1 (shown 1..n when ``one_based``); no slider when there is one choice.
+
+    Streamlit refuses a slider whose minimum equals its maximum, which a one-pixel image or a
+    one-step animation would ask for.
+    """
+    if n <= 1:
+        return 0
+    lo = 1 if one_based else 0
+    return st.slider(label, lo, n - 1 + lo, min(start, n - 1) + lo, key=key, help=help) - lo
