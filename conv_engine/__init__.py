@@ -1,152 +1,39 @@
 """Convolution engine: arithmetic, vectorised ops, step traces, drawing and GIF export.
 
-Pure NumPy (plus Pillow/imageio for drawing and export); never imports streamlit.
+Pure NumPy (plus Pillow/imageio for drawing and export); never imports streamlit. Each
+module lists its public names in its own ``__all__``; they are all available here.
 """
 
-from . import depth
-from .arithmetic import (
-    MAX_STEPS,
-    ConvSpec,
-    GridLayout,
-    describe,
-    effective_kernel,
-    grid_layout,
-    output_size,
-    receptive_cells,
-    resolve_padding,
-    transposed_output_size,
-    window,
+from . import (
+    arithmetic,
+    captions,
+    depth,
+    export,
+    features,
+    images,
+    networks,
+    ops,
+    presets,
+    render,
+    trace,
 )
-from .captions import export_name, fmt, step_caption
-from .depth import depth_caption, depth_frames, depth_gif, draw_depth_step
-from .export import gif_bytes, spec_to_gif, trace_to_gif, write_gallery
-from .features import (
-    FeatureStack,
-    LearnedReduction,
-    ReductionCost,
-    ReductionCurve,
-    ReductionQuality,
-    feature_stack,
-    learn_pointwise,
-    reduction_cost,
-    reduction_curve,
-    reduction_quality,
-    reduction_weights,
-)
-from .images import SAMPLES, ImageError, LoadedImage, crop_center, load_image, load_sample
-from .networks import (
-    GOOGLENET_INCEPTION,
-    INCEPTION_FIELDS,
-    BranchCost,
-    ConvCost,
-    DataKept,
-    InceptionCost,
-    Layer,
-    ReceptiveField,
-    conv_cost,
-    data_kept,
-    dense_as_1x1,
-    dense_scores,
-    googlenet_table,
-    inception_cost,
-    input_mask,
-    input_region,
-    mlp_as_1x1,
-    mlp_per_pixel,
-    mlp_pointwise,
-    random_mlp,
-    receptive_field,
-    score_map,
-)
-from .ops import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, pointwise, relu
-from .presets import GUIDE_INPUT, GUIDE_KERNEL, PRESET_GROUPS, PRESETS, preset_title
-from .render import DEFAULT_STYLE, PALETTES, Style, animation, draw, draw_step, render_frames
-from .trace import Step, Trace, default_data, random_data, trace
 
-__all__ = [
-    "depth",
-    "depth_caption",
-    "depth_frames",
-    "depth_gif",
-    "draw_depth_step",
-    "DEFAULT_STYLE",
-    "PALETTES",
-    "Style",
-    "animation",
-    "draw",
-    "draw_step",
-    "gif_bytes",
-    "render_frames",
-    "spec_to_gif",
-    "trace_to_gif",
-    "write_gallery",
-    "SAMPLES",
-    "FeatureStack",
-    "ImageError",
-    "LearnedReduction",
-    "LoadedImage",
-    "ReductionCost",
-    "ReductionCurve",
-    "ReductionQuality",
-    "crop_center",
-    "feature_stack",
-    "learn_pointwise",
-    "load_image",
-    "load_sample",
-    "reduction_cost",
-    "reduction_curve",
-    "reduction_quality",
-    "reduction_weights",
-    "GOOGLENET_INCEPTION",
-    "INCEPTION_FIELDS",
-    "BranchCost",
-    "ConvCost",
-    "DataKept",
-    "InceptionCost",
-    "Layer",
-    "ReceptiveField",
-    "conv_cost",
-    "data_kept",
-    "dense_as_1x1",
-    "dense_scores",
-    "googlenet_table",
-    "inception_cost",
-    "input_mask",
-    "input_region",
-    "mlp_as_1x1",
-    "mlp_per_pixel",
-    "mlp_pointwise",
-    "random_mlp",
-    "receptive_field",
-    "score_map",
-    "GUIDE_INPUT",
-    "GUIDE_KERNEL",
-    "MAX_STEPS",
-    "PRESETS",
-    "PRESET_GROUPS",
-    "ConvSpec",
-    "GridLayout",
-    "Step",
-    "Trace",
-    "avg_pool2d",
-    "conv2d",
-    "conv_transpose2d",
-    "default_data",
-    "export_name",
-    "fmt",
-    "random_data",
-    "step_caption",
-    "describe",
-    "effective_kernel",
-    "grid_layout",
-    "max_pool2d",
-    "output_size",
-    "pointwise",
-    "preset_title",
-    "receptive_cells",
-    "relu",
-    "resolve_padding",
-    "trace",
-    "transposed_output_size",
-    "window",
-]
+_MODULES = (arithmetic, captions, depth, export, features, images, networks, ops, presets,
+            render, trace)
+
+from .arithmetic import *  # noqa: E402, F403
+from .captions import *  # noqa: E402, F403
+from .depth import *  # noqa: E402, F403
+from .export import *  # noqa: E402, F403
+from .features import *  # noqa: E402, F403
+from .images import *  # noqa: E402, F403
+from .networks import *  # noqa: E402, F403
+from .ops import *  # noqa: E402, F403
+from .presets import *  # noqa: E402, F403
+from .render import *  # noqa: E402, F403
+
+# Last, so that ``trace`` names the function, as it always has; the module stays importable
+# as ``conv_engine.trace`` through the package's submodule machinery.
+from .trace import *  # noqa: E402, F403
+
+__all__ = [name for module in _MODULES for name in module.__all__]

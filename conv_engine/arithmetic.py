@@ -446,3 +446,22 @@ def describe(spec: ConvSpec) -> str:
     return "\n".join(lines)
 
 
+__all__ = [
+    "MAX_GRID_CELLS",
+    "MAX_KERNEL_TAPS",
+    "MAX_STEPS",
+    "OPS",
+    "PADDING_MODES",
+    "ConvSpec",
+    "GridLayout",
+    "describe",
+    "effective_kernel",
+    "grid_layout",
+    "output_size",
+    "pair",
+    "receptive_cells",
+    "resolve_padding",
+    "transposed_output_size",
+    "window",
+    "window_in",
+]

@@ -123,3 +123,10 @@ def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
     if step is not None:
         parts.append(f"step{step}")
     return "_".join(parts) + "." + ext.lstrip(".")
+
+
+__all__ = [
+    "export_name",
+    "fmt",
+    "step_caption",
+]

@@ -1023,3 +1023,17 @@ def depth_caption(
             terms.append(_num(b[j]) if b[j] >= 0 else f"({_num(b[j])})")
         parts.append(f"out[{j}] = {' + '.join(terms)} = {_out_text(out[j])}")
     return f"{head}: " + "; ".join(parts)
+
+
+__all__ = [
+    "MAX_NUMERICAL",
+    "MAX_SCHEMATIC",
+    "DepthAnimation",
+    "DepthGeometry",
+    "depth_animation",
+    "depth_caption",
+    "depth_frames",
+    "depth_geometry",
+    "depth_gif",
+    "draw_depth_step",
+]

@@ -194,9 +194,14 @@ def gif_bytes(frames: Sequence[Image.Image], duration: float = DEFAULT_DURATION,
     one (as Pillow does), adding their durations: the total is ``len(frames) * duration``.
     """
     d = _check(duration, scale)
+    if isinstance(frames, str | bytes | Image.Image) or not isinstance(frames, Iterable):
+        raise ValueError(f"frames must be a sequence of images, got {type(frames).__name__}")
     frames = list(frames)
     if not frames:
         raise ValueError("an animation needs at least one frame")
+    bad = [type(im).__name__ for im in frames if not isinstance(im, Image.Image)]
+    if bad:
+        raise ValueError(f"frames must be PIL images, got {bad[0]}")
     sizes = {im.size for im in frames}
     if len(sizes) != 1:
         raise ValueError(f"frames must all have one size, got {sorted(sizes)}")
@@ -312,3 +317,14 @@ def write_gallery(out_dir: str | os.PathLike, *, style: Style | None = None,
             if progress is not None:
                 progress(i, len(names), name, len(data))
     return written
+
+
+__all__ = [
+    "DEFAULT_DURATION",
+    "animation_gif",
+    "gif_bytes",
+    "spec_to_gif",
+    "trace_to_gif",
+    "write_atomic",
+    "write_gallery",
+]

@@ -683,3 +683,20 @@ def learn_pointwise(
         mse=float(np.mean(err**2) * scale**2),
         pca_mse=float(np.sum(_pca(cov)[0][k:]) / n_ch),
     )
+
+
+__all__ = [
+    "MAX_SAMPLE_PIXELS",
+    "METHODS",
+    "FeatureStack",
+    "LearnedReduction",
+    "ReductionCost",
+    "ReductionCurve",
+    "ReductionQuality",
+    "feature_stack",
+    "learn_pointwise",
+    "reduction_cost",
+    "reduction_curve",
+    "reduction_quality",
+    "reduction_weights",
+]

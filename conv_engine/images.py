@@ -440,3 +440,17 @@ def crop_center(
     index = [slice(None)] * a.ndim
     index[yax], index[xax] = slice(top, top + h), slice(left, left + w)
     return a[tuple(index)]
+
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "MAX_PIXELS",
+    "SAMPLES",
+    "WORK_SIDE",
+    "ImageError",
+    "LoadedImage",
+    "crop_center",
+    "load_image",
+    "load_sample",
+]

@@ -339,3 +339,13 @@ def _array_any(x: object) -> np.ndarray:
     if a.dtype.kind not in "biuf":
         raise ValueError(f"x must be numeric, got dtype {a.dtype}")
     return a
+
+
+__all__ = [
+    "avg_pool2d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "pointwise",
+    "relu",
+]

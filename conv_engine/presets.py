@@ -73,3 +73,12 @@ def preset_title(name: str) -> str:
         rest = rest[len(head):].lstrip("_")
     text = ", ".join(parts)
     return text[:1].upper() + text[1:]
+
+
+__all__ = [
+    "GUIDE_INPUT",
+    "GUIDE_KERNEL",
+    "PRESETS",
+    "PRESET_GROUPS",
+    "preset_title",
+]

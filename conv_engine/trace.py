@@ -177,3 +177,13 @@ def default_data(
         if a.shape != shape:
             raise ValueError(f"{name} must have shape {shape} for this spec, got {a.shape}")
     return x.astype(float), w.astype(float)
+
+
+__all__ = [
+    "DEFAULT_SEED",
+    "Step",
+    "Trace",
+    "default_data",
+    "random_data",
+    "trace",
+]
