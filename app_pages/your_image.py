@@ -57,6 +57,9 @@ with guard("computing the feature stack"):
     spatial = c4.selectbox("Then", list(fc.SPATIAL), format_func=fc.SPATIAL.get,
                            key="spatial", **q)
 
+    if spatial == "pool" and min(H, W) < 2:
+        st.warning("2x2 max pooling needs an image of at least 2x2 pixels; showing no pooling.")
+        spatial = "none"
     learned = None
     if method == "learned":
         a, b = st.columns(2)

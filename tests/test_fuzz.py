@@ -10,8 +10,8 @@ overrun or, under the address-space cap below, a MemoryError.
 from __future__ import annotations
 
 import io
-import resource
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +21,11 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 import conv_engine as ce
+
+try:
+    import resource
+except ImportError:  # Unix only: elsewhere the tests run without the memory cap
+    resource = None
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -41,9 +46,12 @@ HEADROOM = 3 * 2**30
 def _bounded_memory():
     """Cap the address space so a missed early refusal raises MemoryError (and fails the test)
     instead of exhausting the machine."""
+    statm = Path("/proc/self/statm")
+    if resource is None or not statm.exists():
+        yield
+        return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    with open("/proc/self/statm") as f:
-        used = int(f.read().split()[0]) * resource.getpagesize()
+    used = int(statm.read_text().split()[0]) * resource.getpagesize()
     cap = used + HEADROOM
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
@@ -562,6 +570,54 @@ def test_data_kept(c, h, w, k, stride, pool):
     ok, kept = call(ce.data_kept, c, h, w, k, stride=stride, pool=pool)
     if ok:
         assert 0 < kept.fraction_seen <= 1 and kept.out_values <= kept.reduced_values
+
+
+# ----------------------------------------------------------------------------- the others
+
+FRAMES = st.one_of(
+    st.lists(st.sampled_from([Image.new("RGB", (6, 4), c) for c in ("red", "blue")]),
+             min_size=1, max_size=3),
+    st.just([Image.new("RGB", (6, 4)), Image.new("RGB", (4, 6))]),
+    st.lists(JUNK, max_size=2),
+    JUNK,
+)
+MATRICES = st.one_of(st.lists(arrays(2), min_size=1, max_size=3), JUNK)
+
+# Every other public function of the engine (render/ aside), with strategies for its
+# positional arguments.
+OTHERS: dict[str, tuple[Callable, tuple[st.SearchStrategy, ...]]] = {
+    "effective_kernel": (ce.effective_kernel, (ints(SMALL), ints(SMALL))),
+    "resolve_padding": (ce.resolve_padding, (PADDING, pairs(SMALL), pairs(SMALL), pairs(SMALL))),
+    "window": (ce.window, (valid_specs, ints(st.integers(0, 3)), ints(st.integers(0, 3)))),
+    "receptive_cells": (ce.receptive_cells, (valid_specs, ints(st.integers(0, 3)),
+                                             ints(st.integers(0, 3)))),
+    "fmt": (ce.fmt, (reals(st.floats(-1e20, 1e20)),)),
+    "gif_bytes": (ce.gif_bytes, (FRAMES, st.one_of(st.just(100), reals(st.just(20))))),
+    "reduction_quality": (ce.reduction_quality, (stacks, arrays(2), st.one_of(st.none(),
+                                                                                arrays(1)))),
+    "reduction_curve": (ce.reduction_curve, (stacks,)),
+    "crop_center": (ce.crop_center, (arrays(), ints(SMALL), ints(SMALL))),
+    "load_sample": (ce.load_sample, (st.one_of(st.sampled_from(list(ce.SAMPLES)), JUNK),)),
+    "conv_cost": (ce.conv_cost, (ints(SMALL), ints(SMALL), pairs(SMALL), pairs(SMALL))),
+    "dense_scores": (ce.dense_scores, (arrays(), arrays(2), st.one_of(st.none(), arrays(1)))),
+    "score_map": (ce.score_map, (arrays(3), arrays(2), st.one_of(st.none(), arrays(1)))),
+    "mlp_pointwise": (ce.mlp_pointwise, (arrays(3), MATRICES, st.one_of(st.none(), MATRICES))),
+    "mlp_per_pixel": (ce.mlp_per_pixel, (arrays(3), MATRICES, st.one_of(st.none(), MATRICES))),
+    "random_mlp": (ce.random_mlp, (st.one_of(st.lists(ints(SMALL), max_size=4), JUNK),)),
+    "input_mask": (ce.input_mask, (LAYERS, ints(st.integers(0, 6)), ints(st.integers(0, 6)),
+                                   INPUT_SIZE)),
+    "depth_caption": (ce.depth_caption, (arrays(3), arrays(2), st.one_of(st.none(), arrays(1)),
+                                         ints(st.integers(0, 8)))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHERS))
+@FEW
+@given(data=st.data())
+def test_other_public_functions(name, data):
+    fn, strategies = OTHERS[name]
+    args = [data.draw(s, label=f"argument {i}") for i, s in enumerate(strategies)]
+    call(fn, *args)
 
 
 # ----------------------------------------------------------------------------- images
