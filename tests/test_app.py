@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import conv_engine as ce
@@ -17,14 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # st.cache_data outlives AppTest instances within one process.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def _app(page: str | None = None, **query) -> AppTest:

@@ -9,11 +9,12 @@ import pytest
 from PIL import Image
 
 import conv_engine as ce
-from tests.test_app import _app, _fresh_caches, _no_errors  # noqa: F401 - fixture re-used
+from tests.test_app import _app, _no_errors
 from ui.features_cache import METHOD_LABELS, SPATIAL
 from ui.image_input import UPLOAD
 
 PAGE = "app_pages/your_image.py"
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def _png(w: int = 96, h: int = 64) -> bytes:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 import streamlit.testing.v1.app_test as app_test_module
 from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -38,14 +37,7 @@ PNG, JPEG, GIF, WEBP, TIFF = "image/png", "image/jpeg", "image/gif", "image/webp
 # ----------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # Both caches outlive AppTest instances within one process.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture
