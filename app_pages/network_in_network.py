@@ -34,10 +34,8 @@ with guard("running the network"):
     hidden = a.slider("Hidden units h", 1, 16, 8, key="hidden", **q)
     k = b.slider("Outputs k", 1, 8, 3, key="kout", **q)
     seed = c.number_input("Weights seed", 0, 9999, 0, key="mlpseed", **q)
-    weights, biases = ce.random_mlp([C, hidden, k], seed=int(seed))
-    x = fs.maps.astype(np.float64)
-    as_conv, as_mlp = ce.mlp_as_1x1(x, weights, biases)
-    diff = float(np.abs(as_conv - as_mlp).max())
+    skey = (image_key, 4, 1)
+    as_conv, diff = fc.mlp_both_ways(skey, fs, hidden, k, int(seed))
     st.markdown(
         f"**{C} → {hidden} → {k}**: run as two 1x1 convolutions over the {H}x{W}x{C} map, and "
         f"as an MLP over its {H * W:,} pixel vectors. Largest difference: **{diff:.1e}** "
@@ -54,12 +52,7 @@ with guard("running the network"):
             row = index_slider("Pixel row", H, "prow", start=H // 2)
         with r2:
             col = index_slider("Pixel column", W, "pcol", start=W // 2)
-        v0 = x[:, row, col]
-        h1 = np.maximum(weights[0] @ v0 + biases[0], 0)
-        fig = figures.mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights,
-                                  list(fs.names))
-        st.pyplot(fig)
-        figures.plt.close(fig)
+        st.image(fc.mlp_png(skey, fs, hidden, k, int(seed), row, col))
         st.caption(f"The same {k} numbers sit at ({row}, {col}) of the output maps: "
                    f"{np.array2string(as_conv[:, row, col], precision=3)}.")
 
@@ -114,6 +107,7 @@ with guard("running the network"):
         "vertical stripes": {n: 1.0 for n in names if n.startswith("90°")},
     }
     wd = np.array([[h.get(n, 0.0) for n in names] for h in heads.values()])
+    x = fs.maps.astype(np.float64)
     pooled = x.mean(axis=(1, 2))[:, None, None]  # global average pooling to 1x1xC
     dense, conv = ce.dense_as_1x1(pooled, wd)
     scores = ce.score_map(x, wd)

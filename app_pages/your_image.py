@@ -5,7 +5,6 @@ import hashlib
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
 import conv_engine as ce
 from ui import features_cache as fc
@@ -115,11 +114,9 @@ with guard("computing the feature stack"):
     st.image(grid, caption=f"The {k_out} output maps ({H2}x{W2})")
 
     d1, d2 = st.columns(2)
-    d1.download_button("Download the output maps (PNG)", figures.png_bytes(grid),
+    d1.download_button("Download the output maps (PNG)", fc.maps_png(y, names, cmap),
                        file_name=f"1x1_{method}_k{k}_{spatial}.png", mime="image/png", icon="⬇️")
-    frames = [Image.fromarray(figures.colorize(m, cmap)) for m in y]
-    d2.download_button("Download a GIF through the channels",
-                       ce.gif_bytes(frames, duration=700),
+    d2.download_button("Download a GIF through the channels", fc.channels_gif(y, cmap),
                        file_name=f"1x1_{method}_k{k}_{spatial}_channels.gif", mime="image/gif",
                        icon="⬇️")
 
@@ -143,9 +140,7 @@ with guard("computing the feature stack"):
 
     st.subheader("How much does a 1x1 reduction keep?")
     cv = fc.curve(skey, fs)
-    fig = figures.retained_figure(cv.ks, cv.retained, C + 1, k)
-    st.pyplot(fig, width="content")
-    figures.plt.close(fig)
+    st.image(fc.curve_png(skey, cv, C, k))
     st.caption(
         f"Efficacy against efficiency: weights grow linearly with k (k·{C} + k), multiply-adds "
         f"too (H·W·{C}·k = {H * W * C:,}·k). PCA is the best any linear 1x1 reduction can do."

@@ -397,8 +397,8 @@ async def _run(url: str, exe: str, sessions: int, rounds: int, mem: MemorySample
             for rnd in range(1, rounds + 1):
                 r = await _round(browser, url, rnd, sessions, mem, round_timeout, settle, size)
                 result.rounds.append(r)
-                ok = sum(s.error is None for s in r.sessions)
-                log(f"  round {rnd}: {ok}/{len(r.sessions)} ok in {r.seconds:.1f} s; server RSS "
+                ok = sum(s.error is None for s in r.sessions if s.sid >= 0)
+                log(f"  round {rnd}: {ok}/{sessions} ok in {r.seconds:.1f} s; server RSS "
                     f"peak {r.peak_rss:.0f} MiB, at end {r.end_rss:.0f} MiB"
                     + (f", settled {r.settled_rss:.0f} MiB" if r.settled_rss else ""))
         finally:
@@ -437,7 +437,7 @@ def report(result: LoadResult, sessions: int) -> bool:
     ok = [s for s in all_s if s.error is None]
     times = [t for s in all_s for t in s.times.values()]
     print(f"sessions served without error: {len(ok)}/{len(all_s)} "
-          f"({sessions} concurrent x {len(result.rounds)} rounds)")
+          f"({sessions} concurrent x {len(result.rounds)} rounds; goal: all)")
     for r in result.rounds:
         n = sum(s.error is None for s in r.sessions if s.sid >= 0)
         ts = [t for s in r.sessions for t in s.times.values()]

@@ -19,9 +19,9 @@ from .arithmetic import (
 
 # Bytes of the im2col buffer of one band of output rows, allocated once per call. A few MiB
 # stays in cache between the copy that fills it and the matrix product that reads it, and
-# keeps conv2d's scratch memory a fraction of its input + output; far smaller bands mean
-# many small BLAS calls, whose thread hand-offs cost more than they save.
-_BAND_BYTES = 4 * 2**20
+# keeps conv2d's scratch memory a fraction of its input + output. Much smaller bands mean
+# many BLAS calls, each a thread hand-off that gets slow when the CPUs are busy.
+_BAND_BYTES = 8 * 2**20
 # Most values an op may create beyond its inputs: each of the padded input, the transposed
 # convolution's zero-inserted grid, the output and one output row's im2col buffer (2**27
 # float64 values are 1 GiB). Size parameters such as padding, stride and dilation could ask

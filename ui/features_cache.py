@@ -6,10 +6,15 @@ arrays travel as underscore arguments, which Streamlit does not hash.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 import conv_engine as ce
+from ui import figures
 
 METHOD_LABELS = {
     "pca": "PCA (best for reconstruction)",
@@ -63,3 +68,47 @@ def reduced(stack_key: tuple, _stack: ce.FeatureStack, w_key: bytes, _w: np.ndar
             _b: np.ndarray, relu: bool, spatial: str) -> np.ndarray:
     """``apply`` cached on the stack and a digest of the weights."""
     return apply(_stack.maps, _w, _b, relu, spatial)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int) -> bytes:
+    """The retained-variance plot as PNG bytes (matplotlib takes a few hundred ms to draw)."""
+    fig = figures.retained_figure(_curve.ks, _curve.retained, channels + 1, k)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    figures.plt.close(fig)
+    return buf.getvalue()
+
+
+def maps_png(maps: np.ndarray, names: list[str], cmap: str) -> Callable[[], bytes]:
+    """The output maps as one PNG, made only when the download is clicked."""
+    return lambda: figures.png_bytes(figures.maps_grid(maps, names, cmap=cmap, tile=320))
+
+
+def channels_gif(maps: np.ndarray, cmap: str) -> Callable[[], bytes]:
+    """A GIF stepping through the channels, made only when the download is clicked."""
+    return lambda: ce.gif_bytes(
+        [Image.fromarray(figures.colorize(m, cmap)) for m in maps], duration=700
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def mlp_both_ways(stack_key: tuple, _stack: ce.FeatureStack, hidden: int, k: int, seed: int):
+    """A random C -> hidden -> k MLP run as 1x1 convolutions and per pixel: (conv, mlp, diff)."""
+    weights, biases = ce.random_mlp([_stack.shape[0], hidden, k], seed=seed)
+    as_conv, as_mlp = ce.mlp_as_1x1(_stack.maps.astype(np.float64), weights, biases)
+    return as_conv, float(np.abs(as_conv - as_mlp).max())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def mlp_png(stack_key: tuple, _stack: ce.FeatureStack, hidden: int, k: int, seed: int,
+            row: int, col: int) -> bytes:
+    """The MLP diagram of one pixel, as PNG bytes."""
+    weights, biases = ce.random_mlp([_stack.shape[0], hidden, k], seed=seed)
+    v0 = _stack.maps[:, row, col].astype(np.float64)
+    h1 = np.maximum(weights[0] @ v0 + biases[0], 0)
+    fig = figures.mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights, list(_stack.names))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    figures.plt.close(fig)
+    return buf.getvalue()
