@@ -17,7 +17,6 @@ import os
 import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import conv_engine as ce  # noqa: E402
+from benchmarks._common import peak_bytes  # noqa: E402
 
 try:
     import torch
@@ -56,17 +56,6 @@ def timings(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, Timi
                 fn()
                 times[name].append(time.perf_counter() - t0)
     return {name: Timing(statistics.median(ts), min(ts)) for name, ts in times.items()}
-
-
-def peak_bytes(fn: Callable[[], np.ndarray]) -> tuple[int, int]:
-    """(peak bytes allocated during ``fn()``, bytes of its result), via tracemalloc."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    out = fn()
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return peak, out.nbytes
 
 
 class Timing(NamedTuple):
@@ -99,7 +88,8 @@ def bench_conv2d(rng: np.random.Generator, repeat: int) -> None:
         print(f"  torch              {t['torch']}")
         print(f"  engine / torch     {t['engine'] / t['torch']}   (goal <= 1.5; rel. max error "
               f"{err:.1e})")
-    peak, out_bytes = peak_bytes(lambda: ce.conv2d(x, w, padding=1))
+    peak, out = peak_bytes(lambda: ce.conv2d(x, w, padding=1))
+    out_bytes = out.nbytes
     io = x.nbytes + out_bytes
     scratch = peak - out_bytes
     print(f"  peak allocated     {peak / 2**20:5.1f} MiB (output {out_bytes / 2**20:.1f} MiB)")

@@ -18,7 +18,6 @@ import os
 import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import peak_bytes  # noqa: E402
 from conv_engine.features import (  # noqa: E402
     feature_stack,
     learn_pointwise,
@@ -48,16 +48,6 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
-
-def peak_bytes(fn: Callable[[], object]) -> tuple[int, object]:
-    """(peak bytes allocated during ``fn()`` above what was live before, its result)."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    out = fn()
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return peak, out
 
 
 def photo(h: int, w: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 from .export import gif_bytes
 from .ops import pointwise
-from .render.style import DEFAULT_STYLE, Style, font
+from .render.style import DEFAULT_STYLE, Style, font, line_widths
 
 # Largest stacks drawn: schematic (colours only) and numerical (numbers on the tiles).
 MAX_SCHEMATIC = {"C_in": 16, "C_out": 8, "H": 8, "W": 8}
@@ -86,12 +86,12 @@ class DepthGeometry:
     @property
     def line(self) -> float:
         """Width in px of the guide's 'thick' grid lines."""
-        return max(1.0, 0.056 * self.cell)
+        return line_widths(self.cell)[0]
 
     @property
     def thin(self) -> float:
         """Width in px of the guide's thin connector lines."""
-        return max(0.75, 0.028 * self.cell)
+        return line_widths(self.cell)[1]
 
     def point(self, stack: str, sheet: int, rows, cols) -> np.ndarray:
         """Pixel (x, y) of sheet points; ``rows``/``cols`` broadcast, result shape (..., 2)."""

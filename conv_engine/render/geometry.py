@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .style import Style, font
+from .style import Style, font, line_widths
 
 # The guide's 2.5D slant: a point (x, y) of a plane (y up) goes to (x - 0.7 y, 0.5 x + 0.65 y).
 SLANT = np.array([[1.0, -0.7], [0.5, 0.65]])
@@ -44,12 +44,12 @@ class Geometry:
     @property
     def line(self) -> float:
         """Width in px of the guide's 'thick' lines (0.8 pt on a 0.5 cm cell)."""
-        return max(1.0, 0.056 * self.cell)
+        return line_widths(self.cell)[0]
 
     @property
     def thin(self) -> float:
         """Width in px of the guide's thin connector lines (0.4 pt on a 0.5 cm cell)."""
-        return max(0.75, 0.028 * self.cell)
+        return line_widths(self.cell)[1]
 
     def point(self, plane: str, rows, cols) -> np.ndarray:
         """Pixel (x, y) of plane points; ``rows``/``cols`` broadcast, result shape (..., 2)."""

@@ -142,3 +142,10 @@ def font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.Imag
     if path:
         return ImageFont.truetype(path, size)
     return ImageFont.load_default(size=size)
+
+
+def line_widths(cell: float) -> tuple[float, float]:
+    """(thick, thin) line widths in px for a cell of ``cell`` px: the guide's 0.8 pt grid
+    lines and 0.4 pt connector lines on its 0.5 cm cells."""
+    return max(1.0, 0.056 * cell), max(0.75, 0.028 * cell)
+
