@@ -45,7 +45,8 @@ with anim, guard("drawing the animation"):
     if spec.steps <= MAX_GIF_STEPS:
         gif = cached.gif(key, x, k, choice.labels, choice.palette, choice.duration)
         st.image(gif, caption=f"{spec.steps} frames, {choice.duration / 1000:g} s each")
-        st.download_button("Download GIF", gif, file_name=ce.export_name(spec, "gif"),
+        # Served on click: a rerun under load cannot drop the file before it is fetched.
+        st.download_button("Download GIF", lambda: gif, file_name=ce.export_name(spec, "gif"),
                            mime="image/gif", icon="⬇️")
     else:
         st.info(f"{spec.steps:,} steps are too many for a smooth animation: use the step "
@@ -57,7 +58,7 @@ with still, guard("drawing the step"):
     png = cached.frame_png(key, x, k, choice.labels, choice.palette, step)
     st.image(png)
     st.markdown(cached.caption(key, x, k, step))
-    st.download_button("Download this frame (PNG)", png,
+    st.download_button("Download this frame (PNG)", lambda: png,
                        file_name=ce.export_name(spec, "png", step=step), mime="image/png",
                        icon="⬇️")
 

@@ -73,7 +73,7 @@ class Session:
     times: dict[str, float] = field(default_factory=dict)
     gif_bytes: int = 0
     error: str | None = None
-    missing_media: list[str] = field(default_factory=list)  # /media/ URLs answered 404
+    missing_media: list[str] = field(default_factory=list)  # /media/ files answered 404
 
 
 @dataclass
@@ -303,6 +303,11 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
         async with page.expect_download() as info:
             await page.get_by_role("button", name="Download GIF").click()
         download = await info.value
+        failure = await download.failure()
+        if failure:  # Chromium reports an HTTP error (a 404 from /media/) as "canceled"
+            raise AssertionError(f"the browser reports the download {failure}: the server "
+                                 "answered with an error, e.g. 404 for a media file it no "
+                                 "longer keeps")
         data = Path(await download.path()).read_bytes()
         if data[:6] != b"GIF89a":
             raise AssertionError(f"the download is not a GIF: starts {data[:6]!r}")
@@ -447,9 +452,6 @@ def report(result: LoadResult, sessions: int) -> bool:
     for s in result.failures:
         who = "memory probe" if s.sid < 0 else f"session {s.sid}"
         print(f"  FAILED round {s.round} {who}: {s.error}")
-        if s.missing_media:
-            print(f"    the server answered 404 for {len(s.missing_media)} media file(s): "
-                  f"{', '.join(s.missing_media[:3])}")
     if times:
         print(f"page-ready time, all steps: median {statistics.median(times):.2f} s, "
               f"worst {max(times):.2f} s  ({len(times)} page loads and reruns)")
@@ -458,6 +460,10 @@ def report(result: LoadResult, sessions: int) -> bool:
             ts = [s.times[step] for s in all_s if step in s.times]
             if ts:
                 print(f"  {step:<18}{statistics.median(ts):8.2f}s{max(ts):8.2f}s{len(ts):5d}")
+    missing = [m for s in all_s for m in s.missing_media]
+    if missing:
+        print(f"media files (images) answered 404 to the browsers: {len(missing)} "
+              f"({len(set(missing))} distinct; a rerun may replace an image being fetched)")
     gifs = [s.gif_bytes for s in all_s if s.gif_bytes]
     if gifs:
         print(f"GIF downloads: {len(gifs)}, all start with GIF89a, "

@@ -140,8 +140,12 @@ def section(o: Outcome) -> list[str]:
         lines += ["```text", o.stdout.rstrip(), "```", ""]
     if not o.ok:
         tail = o.stderr.rstrip().splitlines()[-TAIL:]
-        lines += [f"**{name} failed.** The end of its error output:", "", "```text",
-                  *(tail or ["(no error output)"]), "```", ""]
+        if tail:
+            lines += [f"**{name} failed.** The end of its error output:", "", "```text",
+                      *tail, "```", ""]
+        else:
+            lines += [f"**{name} failed** without error output: its figures above say what "
+                      "missed its goal.", ""]
     return lines
 
 
