@@ -45,9 +45,10 @@ with anim, guard("drawing the animation"):
     if spec.steps <= MAX_GIF_STEPS:
         gif = cached.gif(key, x, k, choice.labels, choice.palette, choice.duration)
         st.image(gif, caption=f"{spec.steps} frames, {choice.duration / 1000:g} s each")
-        # Served on click: a rerun under load cannot drop the file before it is fetched.
-        st.download_button("Download GIF", lambda: gif, file_name=ce.export_name(spec, "gif"),
-                           mime="image/gif", icon="⬇️")
+        # No rerun on click: a rerun releases the file, and under load it can be swept away
+        # before the browser fetches it (a 404 the browser reports as a cancelled download).
+        st.download_button("Download GIF", gif, file_name=ce.export_name(spec, "gif"),
+                           mime="image/gif", icon="⬇️", on_click="ignore")
     else:
         st.info(f"{spec.steps:,} steps are too many for a smooth animation: use the step "
                 "slider to walk through them.", icon="ℹ️")
@@ -58,7 +59,7 @@ with still, guard("drawing the step"):
     png = cached.frame_png(key, x, k, choice.labels, choice.palette, step)
     st.image(png)
     st.markdown(cached.caption(key, x, k, step))
-    st.download_button("Download this frame (PNG)", lambda: png,
+    st.download_button("Download this frame (PNG)", png, on_click="ignore",
                        file_name=ce.export_name(spec, "png", step=step), mime="image/png",
                        icon="⬇️")
 

@@ -35,7 +35,7 @@ with guard("drawing the depth view"):
     with anim:
         gif = depth_gif(c_in, c_out, h, w, seed, numerical)
         st.image(gif, caption=f"{h * w} frames, one per pixel")
-        st.download_button("Download GIF", lambda: gif, mime="image/gif", icon="⬇️",
+        st.download_button("Download GIF", gif, mime="image/gif", icon="⬇️", on_click="ignore",
                            file_name=f"1x1_depth_{h}x{w}x{c_in}_to_{c_out}.gif")
     with still:
         step = index_slider("Pixel", h * w, "dstep", one_based=True,
