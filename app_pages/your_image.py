@@ -114,11 +114,13 @@ with guard("computing the feature stack"):
     st.image(grid, caption=f"The {k_out} output maps ({H2}x{W2})")
 
     d1, d2 = st.columns(2)
-    d1.download_button("Download the output maps (PNG)", fc.maps_png(y, names, cmap),
-                       file_name=f"1x1_{method}_k{k}_{spatial}.png", mime="image/png", icon="⬇️")
-    d2.download_button("Download a GIF through the channels", fc.channels_gif(y, cmap),
-                       file_name=f"1x1_{method}_k{k}_{spatial}_channels.gif", mime="image/gif",
-                       icon="⬇️")
+    maps_key = (skey, digest, relu, spatial, cmap)
+    name = f"1x1_{method}_k{k}_{spatial}"
+    d1.download_button("Download the output maps (PNG)", fc.maps_png(maps_key, grid),
+                       file_name=f"{name}.png", mime="image/png", icon="⬇️", on_click="ignore")
+    d2.download_button("Download a GIF through the channels",
+                       fc.channels_gif(maps_key, y, cmap), file_name=f"{name}_channels.gif",
+                       mime="image/gif", icon="⬇️", on_click="ignore")
 
     st.subheader("The same 1x1 convolution, pixel by pixel")
     lim = ce.depth.MAX_SCHEMATIC

@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .export import gif_bytes
+from .export import animation_gif
 from .ops import pointwise
 from .render.style import DEFAULT_STYLE, Style, font, line_widths
 
@@ -977,8 +977,7 @@ def depth_gif(
     """
     anim = depth_animation(x, w, b, numerical=numerical, style=style,
                            channel_names=channel_names, tint=tint)
-    keep = [*anim.colors.flat(), *anim._shades.values()]
-    return gif_bytes(anim.frames(), duration, scale=scale, colors=keep)
+    return animation_gif(anim, duration, scale=scale, colors=list(anim._shades.values()))
 
 
 def _term(v: float, wt: float) -> str:

@@ -210,8 +210,12 @@ def gif_bytes(frames: Sequence[Image.Image], duration: float = DEFAULT_DURATION,
     return _encode((palette.index(im) for im in frames), palette, d, scale)
 
 
-def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale: int = 1) -> bytes:
-    """An :class:`~conv_engine.render.Animation` as GIF bytes (see :func:`gif_bytes`).
+def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale: int = 1,
+                  colors: Sequence[RGB] = ()) -> bytes:
+    """An :class:`~conv_engine.render.Animation` (or any drawing with ``static``, ``colors``
+    and ``patch_arrays``, like the depth view) as GIF bytes (see :func:`gif_bytes`).
+    ``colors`` are kept exact besides the style's flat colours; a drawing that needs them
+    (tinted by data) gets the full 255-colour palette for its many edge shades.
 
     Faster than drawing every frame: the static canvas is mapped to the palette once and
     each frame maps only its patches.
@@ -221,7 +225,8 @@ def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale:
     # Palette samples: the static canvas and what two frames change.
     moving = [Image.fromarray(px) for i in sorted({0, n // 2})
               for _, px in anim.patch_arrays(i)]
-    palette = _Palette(anim.colors.flat(), [anim.static, *moving], _DRAWING_COLORS)
+    palette = _Palette([*anim.colors.flat(), *colors], [anim.static, *moving],
+                       _GIF_COLORS if colors else _DRAWING_COLORS)
     static = _key(anim.static)
     base = palette.lookup(static)
 

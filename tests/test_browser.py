@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
 from urllib.parse import quote
 
+import numpy as np
 import pytest
+from PIL import Image, ImageSequence
 
 from tests.browser_support import (
     CHROMIUM_FLAGS,
@@ -14,6 +18,7 @@ from tests.browser_support import (
     streamlit_server,
     wait_ready,
 )
+from ui import figures
 from ui.common import PAGES
 from ui.controls import preset_label
 
@@ -109,3 +114,28 @@ def test_a_shared_deep_link_opens_inside_the_app(server, page):
     nav = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
     assert [t.split("\n")[-1] for t in nav] == [title for _, title, _ in PAGES]
     assert page.locator("h1").first.inner_text() == "Inception bottlenecks"
+
+
+def test_your_image_downloads_match_the_maps(server, page):
+    page.goto(f"{server}/your_image?k=4&spatial=stride+2")
+    wait_ready(page)
+    _no_exception(page)
+    heading = page.locator("h4", has_text="→").first.inner_text()
+    h2, w2, k = map(int, re.search(r"→ (\d+) x (\d+) x (\d+)", heading).groups())
+    assert k == 4
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download a GIF through the channels").click()
+    assert dl.value.suggested_filename == "1x1_pca_k4_s2_channels.gif"
+    gif = Image.open(dl.value.path())
+    frames = list(ImageSequence.Iterator(gif))
+    assert len(frames) == k and gif.size == (w2, h2)  # one frame a channel, at the maps' size
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download the output maps (PNG)").click()
+    assert dl.value.suggested_filename == "1x1_pca_k4_s2.png"
+    png = Image.open(io.BytesIO(open(dl.value.path(), "rb").read()))
+    assert png.format == "PNG"
+    # the grid of k maps of the shown size, as the page lays it out
+    names = [f"out {i}" for i in range(k)]
+    assert png.size == figures.maps_grid(np.zeros((k, h2, w2)), names, tile=320).size

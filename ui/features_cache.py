@@ -7,7 +7,6 @@ arrays travel as underscore arguments, which Streamlit does not hash.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -80,16 +79,19 @@ def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int
     return buf.getvalue()
 
 
-def maps_png(maps: np.ndarray, names: list[str], cmap: str) -> Callable[[], bytes]:
-    """The output maps as one PNG, made only when the download is clicked."""
-    return lambda: figures.png_bytes(figures.maps_grid(maps, names, cmap=cmap, tile=320))
+# The downloads get their bytes with the page, cached: a file made on click (a callable) or
+# released by a rerun can be swept before the browser fetches it when the server is busy.
+@st.cache_data(max_entries=16, show_spinner=False)
+def maps_png(maps_key: tuple, _grid: Image.Image) -> bytes:
+    """The grid of output maps as PNG bytes; ``maps_key`` identifies the maps and colormap."""
+    return figures.png_bytes(_grid)
 
 
-def channels_gif(maps: np.ndarray, cmap: str) -> Callable[[], bytes]:
-    """A GIF stepping through the channels, made only when the download is clicked."""
-    return lambda: ce.gif_bytes(
-        [Image.fromarray(figures.colorize(m, cmap)) for m in maps], duration=700
-    )
+@st.cache_data(max_entries=16, show_spinner=False)
+def channels_gif(maps_key: tuple, _maps: np.ndarray, cmap: str) -> bytes:
+    """A GIF stepping through the channels of ``_maps``."""
+    return ce.gif_bytes([Image.fromarray(figures.colorize(m, cmap)) for m in _maps],
+                        duration=700)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
