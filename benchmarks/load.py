@@ -9,11 +9,13 @@ in a class would do:
 3. downloads the GIF and checks that the bytes are a GIF;
 4. goes to "Your image" through the navigation, picks "Upload your own..." and uploads a PNG
    generated for that session and round (so every upload is new to the server's caches),
-   and waits for the output maps.
+   and waits for the output maps;
+5. downloads the output maps as a PNG and checks its bytes.
 
 A step counts as ready when its content is on the page and the script has finished running;
 browsers and server share this machine's cores, so the times include the browsers' own work.
-Any exception box or error alert, a GIF that is not a GIF, or a timeout fails the session.
+Any exception box or error alert, a download that fails or is not what it claims to be, or a
+timeout fails the session.
 
 Memory: the server's resident memory (its process and any children, from /proc) is sampled
 during each round (peak), read when the round ends, and read again once the round's closed
@@ -62,6 +64,7 @@ PRESET = "padding_strides"  # i=5, k=3, p=1, s=2: the formula shows the input he
 # flat: caches filling their last entries, allocator noise.
 GROWTH_TOLERANCE = 0.10
 SESSION_TTL = 15  # s; Streamlit's default is 120
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Session:
     round: int
     times: dict[str, float] = field(default_factory=dict)
     gif_bytes: int = 0
+    png_bytes: int = 0  # the output maps downloaded after the upload
     error: str | None = None
     missing_media: list[str] = field(default_factory=list)  # /media/ files answered 404
 
@@ -259,6 +263,24 @@ async def _no_errors(page, step: str) -> None:
         raise AssertionError(f"{n} error box(es) after {step!r}: {text[:300]}")
 
 
+async def _download(page, button: str, magic: bytes, suffix: str) -> int:
+    """Click a download button; the file's size once its bytes and name are checked."""
+    async with page.expect_download() as info:
+        await page.get_by_role("button", name=button).click()
+    download = await info.value
+    failure = await download.failure()
+    if failure:  # Chromium reports an HTTP error (a 404 from /media/) as "canceled"
+        raise AssertionError(f"the browser reports the download {failure}: the server "
+                             "answered with an error, e.g. 404 for a media file it no "
+                             "longer keeps")
+    data = Path(await download.path()).read_bytes()
+    if not data.startswith(magic):
+        raise AssertionError(f"the download does not start {magic!r}: {data[:8]!r}")
+    if not download.suggested_filename.endswith(suffix):
+        raise AssertionError(f"the download is named {download.suggested_filename!r}")
+    return len(data)
+
+
 async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
                   timeout: float = 120_000) -> Session:
     """One session through the four steps; never raises, records the failure instead."""
@@ -300,20 +322,7 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
             raise AssertionError(f"input height {ih} is not in the URL {page.url}")
 
         step = "download the GIF"
-        async with page.expect_download() as info:
-            await page.get_by_role("button", name="Download GIF").click()
-        download = await info.value
-        failure = await download.failure()
-        if failure:  # Chromium reports an HTTP error (a 404 from /media/) as "canceled"
-            raise AssertionError(f"the browser reports the download {failure}: the server "
-                                 "answered with an error, e.g. 404 for a media file it no "
-                                 "longer keeps")
-        data = Path(await download.path()).read_bytes()
-        if data[:6] != b"GIF89a":
-            raise AssertionError(f"the download is not a GIF: starts {data[:6]!r}")
-        if not download.suggested_filename.endswith(".gif"):
-            raise AssertionError(f"the download is named {download.suggested_filename!r}")
-        s.gif_bytes = len(data)
+        s.gif_bytes = await _download(page, "Download GIF", b"GIF89a", ".gif")
 
         step = STEPS[2]
         t0 = time.perf_counter()
@@ -340,6 +349,9 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
         s.times[step] = time.perf_counter() - t0
         await _settle(page, timeout)
         await _no_errors(page, step)
+
+        step = "download the maps"
+        s.png_bytes = await _download(page, "Download the output maps (PNG)", PNG_MAGIC, ".png")
     except Exception as e:  # a failed session is a finding, not a crash of the run
         first = (str(e).strip().splitlines() or [""])[0]
         s.error = f"{step}: {type(e).__name__}: {first[:200]}"
@@ -464,10 +476,11 @@ def report(result: LoadResult, sessions: int) -> bool:
     if missing:
         print(f"media files (images) answered 404 to the browsers: {len(missing)} "
               f"({len(set(missing))} distinct; a rerun may replace an image being fetched)")
-    gifs = [s.gif_bytes for s in all_s if s.gif_bytes]
-    if gifs:
-        print(f"GIF downloads: {len(gifs)}, all start with GIF89a, "
-              f"{min(gifs):,}..{max(gifs):,} bytes")
+    for kind, sizes in (("GIF", [s.gif_bytes for s in all_s if s.gif_bytes]),
+                        ("maps PNG", [s.png_bytes for s in all_s if s.png_bytes])):
+        if sizes:
+            print(f"{kind} downloads: {len(sizes)}, each checked (magic bytes, file name), "
+                  f"{min(sizes):,}..{max(sizes):,} bytes")
     print(f"CPU time per round (s; {result.cores} cores): the server's, and the whole "
           "machine's (browsers, server, anything else running)")
     for r in result.rounds:
@@ -518,7 +531,7 @@ def main() -> None:
           f"against one local server; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f} at the start; closed sessions kept {args.session_ttl} s")
     print("each session: arithmetic page -> custom case, change input height -> download GIF "
-          "-> Your image -> upload a 1024x768 PNG -> output maps")
+          "-> Your image -> upload a 1024x768 PNG -> output maps -> download them as PNG")
     t0 = time.perf_counter()
     with streamlit_server() as url:
         result = run_load(url, exe, sessions=args.sessions, rounds=args.rounds,

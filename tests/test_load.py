@@ -27,7 +27,8 @@ def test_concurrent_sessions_are_all_served(monkeypatch):
     sessions = result.sessions
     assert len(sessions) == SESSIONS
     assert not result.failures, [s.error for s in result.failures]
-    # every session went through every step, and its download started with GIF89a
+    # every session went through every step, and both downloads were checked files
     assert all(list(s.times) == list(STEPS) for s in sessions), [s.times for s in sessions]
     assert all(s.gif_bytes > 1000 for s in sessions), [s.gif_bytes for s in sessions]
+    assert all(s.png_bytes > 1000 for s in sessions), [s.png_bytes for s in sessions]
     assert result.rounds[0].peak_rss > result.start_rss > 0
