@@ -201,6 +201,11 @@ class ConvSpec:
         norm["padding"] = padding
         for name, value in norm.items():
             object.__setattr__(self, name, value)
+        for name in ("transposed", "numerical"):
+            flag = getattr(self, name)
+            if not isinstance(flag, bool | np.bool_):  # "no" or 2 must not pass as True
+                raise ValueError(f"{name} must be True or False, got {flag!r}")
+            object.__setattr__(self, name, bool(flag))
         if self.op not in OPS:
             raise ValueError(f"op must be one of {OPS}, got {self.op!r}")
         if self.op != "conv":

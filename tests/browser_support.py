@@ -44,9 +44,14 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(timeout: float = 60) -> Iterator[str]:
-    """Start the app on a free localhost port; yield its URL; stop it afterwards."""
+    """Start the app on a free localhost port; yield its URL; stop it afterwards.
+
+    The server's output goes to ``test-output/server-PORT.log``, kept only when it holds a
+    traceback or the server or the code using it failed.
+    """
     port = free_port()
     log = open(ROOT / "test-output" / f"server-{port}.log", "w")  # noqa: SIM115
+    failed = True
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -69,6 +74,7 @@ def streamlit_server(timeout: float = 60) -> Iterator[str]:
                 raise RuntimeError("streamlit did not become healthy in time")
             time.sleep(0.3)
         yield url
+        failed = False
     finally:
         proc.terminate()
         try:
@@ -76,6 +82,9 @@ def streamlit_server(timeout: float = 60) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        path = Path(log.name)
+        if not failed and "Traceback" not in path.read_text(errors="replace"):
+            path.unlink()
 
 
 def wait_ready(page, timeout: float = 60_000) -> None:

@@ -269,6 +269,8 @@ def test_describe_substitutes_the_numbers():
         ({"transposed": True, "stride": 2, "output_padding": 2}, r"output_padding must .* 2"),
         ({"transposed": True, "padding": 3}, r"padding must be <= dilation\*\(kernel_size-1\) = 2"),
         ({"output_padding": 1}, r"output_padding applies only to a transposed convolution"),
+        ({"transposed": "no"}, r"transposed must be True or False, got 'no'"),
+        ({"numerical": 1}, r"numerical must be True or False, got 1"),
         ({"data": np.ones((4, 4))}, r"data has shape \(4, 4\), input_size is \(5, 5\)"),
         ({"data": np.full((5, 5), "x")}, r"data must be a 2-D numeric array"),
         ({"kernel_data": np.ones((2, 2))}, r"kernel_data has shape \(2, 2\)"),

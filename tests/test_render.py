@@ -231,6 +231,17 @@ def test_draw_is_the_animation_frame_and_checks_the_step():
         draw(9, trace=t)
 
 
+def test_a_trace_keeps_only_its_latest_two_styles():
+    t = ce.trace(ce.PRESETS["no_padding_no_strides"])
+    plain, hc, bare = Style(), Style(palette="high-contrast"), Style(labels=False)
+    first, second = animation(t, plain), animation(t, hc)
+    assert animation(t, plain) is first and animation(t, hc) is second  # two: both kept
+    assert animation(t, plain) is first  # now the latest; high contrast the oldest
+    animation(t, bare)  # a third style pushes out the least recently used
+    assert animation(t, plain) is first
+    assert animation(t, hc) is not second  # drawn again
+
+
 # -- numerical view ---------------------------------------------------------------------------
 
 def dark(im: Image.Image, xy, half: float) -> int:

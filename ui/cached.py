@@ -23,10 +23,10 @@ def spec_from_key(key: tuple) -> ce.ConvSpec:
     return ce.ConvSpec(**{f.name: v for f, v in zip(fields(ce.ConvSpec), key, strict=True)})
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _trace(key: tuple, x: Grid, w: Grid) -> ce.Trace:
     """One Trace per case, shared, so the renderer's per-trace cache of static layers is reused
-    by every scrubber frame."""
+    by every scrubber frame. Each can hold ~20 MiB of layers: 16 bound that to ~300 MiB."""
     spec = spec_from_key(key)
     return ce.trace(spec, None if x is None else np.array(x), None if w is None else np.array(w))
 

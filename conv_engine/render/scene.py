@@ -388,8 +388,10 @@ class Animation:
 
 
 # Animations already drawn, per trace (dropped with the trace): a step scrubber asks for one
-# frame at a time and should not redraw the static grids each time.
+# frame at a time and should not redraw the static grids each time. The few latest styles of
+# a trace are kept: each holds its supersampled layers (up to ~9 MiB for a 32x32 case).
 _CACHE: weakref.WeakKeyDictionary[Trace, dict] = weakref.WeakKeyDictionary()
+_PER_TRACE = 2
 _LOCK = threading.Lock()
 
 
@@ -398,11 +400,14 @@ def animation(trace: Trace, style: Style | None = None, numerical: bool | None =
     style = DEFAULT_STYLE if style is None else style
     key = (style, numerical)
     with _LOCK:
-        anim = _CACHE.get(trace, {}).get(key)
+        anim = _CACHE.get(trace, {}).pop(key, None)  # re-inserted below: latest last
     if anim is None:
         anim = Animation(trace, style, numerical)
-        with _LOCK:
-            _CACHE.setdefault(trace, {})[key] = anim
+    with _LOCK:
+        kept = _CACHE.setdefault(trace, {})
+        kept[key] = anim
+        while len(kept) > _PER_TRACE:
+            del kept[next(iter(kept))]
     return anim
 
 
