@@ -20,8 +20,10 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.run-installed
 
+# Two malloc arenas instead of 8 per core: the server's threads then return freed image
+# buffers to the same pools, and its memory levels off instead of creeping up.
 run: $(VENV)/.run-installed
-	$(PY) -m streamlit run app.py
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(PY) -m streamlit run app.py
 
 test: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

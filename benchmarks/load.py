@@ -24,9 +24,9 @@ media) for ``server.disconnectedSessionTTL`` seconds, 120 by default; this run s
 to ``--session-ttl`` so that the settled reading after every round is affordable. Settled
 memory must not keep growing from round to round: caches are bounded and nothing large
 outlives a session. Resident memory also counts what the C allocator keeps for reuse after
-Python has freed it, which grows with the number of threads that allocated; the server
-inherits this script's environment, so ``MALLOC_ARENA_MAX=2 python benchmarks/load.py``
-shows how much of the figure that is.
+Python has freed it, which grows with the number of threads that allocated. The server runs
+with ``MALLOC_ARENA_MAX=2``, as ``make run`` starts it, unless this script's environment sets
+it: ``MALLOC_ARENA_MAX=16 python benchmarks/load.py`` shows glibc's default on 2 cores.
 
 All traffic goes to a server on 127.0.0.1 started for the run and stopped after it.
 Run as ``python benchmarks/load.py [--sessions 10] [--rounds 3]`` from the repository root.

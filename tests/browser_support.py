@@ -57,6 +57,7 @@ def streamlit_server(timeout: float = 60) -> Iterator[str]:
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={"MALLOC_ARENA_MAX": "2", **os.environ},  # as `make run` serves it
     )
     url = f"http://127.0.0.1:{port}"
     try:
