@@ -533,7 +533,7 @@ def main() -> None:
     print("each session: arithmetic page -> custom case, change input height -> download GIF "
           "-> Your image -> upload a 1024x768 PNG -> output maps -> download them as PNG")
     t0 = time.perf_counter()
-    with streamlit_server() as url:
+    with streamlit_server("load-benchmark") as url:
         result = run_load(url, exe, sessions=args.sessions, rounds=args.rounds,
                           settle=args.session_ttl + 5, log=lambda m: print(m, flush=True))
     print(f"total {time.perf_counter() - t0:.0f} s")

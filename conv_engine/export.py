@@ -225,8 +225,9 @@ def animation_gif(anim: Animation, duration: float = DEFAULT_DURATION, *, scale:
     # Palette samples: the static canvas and what two frames change.
     moving = [Image.fromarray(px) for i in sorted({0, n // 2})
               for _, px in anim.patch_arrays(i)]
+    # Colours tinted by data spread over the cube: a median cut places the spare slots.
     palette = _Palette([*anim.colors.flat(), *colors], [anim.static, *moving],
-                       _GIF_COLORS if colors else _DRAWING_COLORS)
+                       _GIF_COLORS if colors else _DRAWING_COLORS, spread=bool(colors))
     static = _key(anim.static)
     base = palette.lookup(static)
 

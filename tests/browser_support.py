@@ -43,15 +43,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 60) -> Iterator[str]:
+def streamlit_server(name: str, timeout: float = 60) -> Iterator[str]:
     """Start the app on a free localhost port; yield its URL; stop it afterwards.
 
-    The server's output goes to ``test-output/server-PORT.log``, kept only when it holds a
-    traceback or the server or the code using it failed.
+    The server's output goes to ``test-output/server-NAME.log``, replaced by the next run of
+    that name: the latest log of each kind of run stays for a look after a failure.
     """
     port = free_port()
-    log = open(ROOT / "test-output" / f"server-{port}.log", "w")  # noqa: SIM115
-    failed = True
+    log = open(ROOT / "test-output" / f"server-{name}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -75,7 +74,6 @@ def streamlit_server(timeout: float = 60) -> Iterator[str]:
                 raise RuntimeError("streamlit did not become healthy in time")
             time.sleep(0.3)
         yield url
-        failed = False
     finally:
         proc.terminate()
         try:
@@ -83,9 +81,6 @@ def streamlit_server(timeout: float = 60) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-        path = Path(log.name)
-        if not failed and "Traceback" not in path.read_text(errors="replace"):
-            path.unlink()
 
 
 def wait_ready(page, timeout: float = 60_000) -> None:

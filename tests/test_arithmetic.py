@@ -283,6 +283,12 @@ def test_conv_spec_rejects_bad_parameters(kwargs, match):
         ce.ConvSpec(**{"input_size": 5, "kernel_size": 3, **kwargs})
 
 
+def test_numpy_booleans_are_taken_as_plain_booleans():
+    spec = ce.ConvSpec(5, 3, transposed=np.bool_(True), numerical=np.bool_(False))
+    assert spec.transposed is True and spec.numerical is False
+    assert spec == ce.ConvSpec(5, 3, transposed=True)  # one cache key for both spellings
+
+
 def test_too_many_steps_is_refused_for_animation_only():
     big = ce.ConvSpec(101, 1)  # 10,201 output cells
     assert big.steps == 10_201 > ce.MAX_STEPS

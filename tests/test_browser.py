@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server():
     (ROOT / "test-output").mkdir(exist_ok=True)
-    with streamlit_server() as url:
+    with streamlit_server("browser-tests") as url:
         yield url
 
 

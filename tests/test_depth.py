@@ -84,6 +84,24 @@ def test_gif_keeps_the_flat_colours_exact():
     assert im.getpixel(g.cell_pixel("output", 1, 2, 2)) == WHITE
 
 
+def test_tinted_gif_decodes_to_the_frames_with_every_fill_and_shade_exact():
+    rng = np.random.default_rng(5)
+    x, w, b = rng.random((5, 3, 3)), rng.standard_normal((3, 5)), rng.standard_normal(3)
+    anim = depth_animation(x, w, b, tint=True)
+    gif = Image.open(io.BytesIO(depth_gif(x, w, b, tint=True)))
+    assert gif.n_frames == len(anim) == 9  # every frame shows a different pixel
+    keep = {*anim.colors.flat(), *anim._shades.values()}
+    for i, frame in enumerate(anim.frames()):
+        gif.seek(i)
+        shown = np.asarray(gif.convert("RGB")).astype(int)
+        true = np.asarray(frame).astype(int)
+        key = true[..., 0] | true[..., 1] << 8 | true[..., 2] << 16
+        exact = np.isin(key, [r | g << 8 | bl << 16 for r, g, bl in keep])
+        assert exact.mean() > 0.8  # faces, sheets and page: most of the drawing
+        assert np.array_equal(shown[exact], true[exact])
+        assert np.abs(shown - true).mean() < 1.0  # edge shades: nearest palette colour
+
+
 def test_bad_duration_is_refused():
     x, w = _data(c_in=2, c_out=1, h=2, w=2)
     with pytest.raises(ValueError, match="duration"):

@@ -21,7 +21,7 @@ def test_concurrent_sessions_are_all_served(monkeypatch):
     from benchmarks.load import STEPS, run_load
 
     (ROOT / "test-output").mkdir(exist_ok=True)
-    with streamlit_server() as url:
+    with streamlit_server("load-test") as url:
         result = run_load(url, exe, sessions=SESSIONS, rounds=1, round_timeout=150,
                           image_size=(640, 480), log=lambda _: None)
     sessions = result.sessions

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -240,6 +243,25 @@ def test_a_trace_keeps_only_its_latest_two_styles():
     animation(t, bare)  # a third style pushes out the least recently used
     assert animation(t, plain) is first
     assert animation(t, hc) is not second  # drawn again
+
+
+def test_threads_asking_at_once_share_the_drawn_animation():
+    t = ce.trace(ce.PRESETS["padding_strides"])
+    first = animation(t)
+    seen: list[Animation] = []
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        def ask() -> None:
+            seen.extend(animation(t) for _ in range(300))
+        threads = [threading.Thread(target=ask) for _ in range(6)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert len(seen) == 1800 and all(a is first for a in seen)
 
 
 # -- numerical view ---------------------------------------------------------------------------

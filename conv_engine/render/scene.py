@@ -400,12 +400,14 @@ def animation(trace: Trace, style: Style | None = None, numerical: bool | None =
     style = DEFAULT_STYLE if style is None else style
     key = (style, numerical)
     with _LOCK:
-        anim = _CACHE.get(trace, {}).pop(key, None)  # re-inserted below: latest last
-    if anim is None:
-        anim = Animation(trace, style, numerical)
+        kept = _CACHE.get(trace, {})
+        if key in kept:
+            kept[key] = anim = kept.pop(key)  # now the latest
+            return anim
+    anim = Animation(trace, style, numerical)  # outside the lock: other traces keep going
     with _LOCK:
         kept = _CACHE.setdefault(trace, {})
-        kept[key] = anim
+        anim = kept.setdefault(key, anim)  # another thread may have drawn it meanwhile
         while len(kept) > _PER_TRACE:
             del kept[next(iter(kept))]
     return anim
