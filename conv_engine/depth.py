@@ -997,9 +997,14 @@ def depth_caption(
 ) -> str:
     """What frame ``index`` computes, as text.
 
-    Numerical: ``"pixel (1,2): out[0] = 0.3·1 + 1.5·(-2) + 0.5 = -2.2; out[1] = ..."``, the
-    products ``x[k, i, j]·w[c, k]`` then the bias, sums of more than ``max_terms`` products
-    elided in the middle, each result with one decimal (``pointwise(x, w, b)[c, i, j]``).
+    Numerical: a heading, then one line per output channel (a Markdown list)::
+
+        pixel (1,2):
+        - out[0] = 0.3·1 + 1.5·(-2) + 0.5 = -2.2
+        - out[1] = ...
+
+    the products ``x[k, i, j]·w[c, k]`` then the bias, sums of more than ``max_terms``
+    products elided in the middle, each result with one decimal (``pointwise(x, w, b)[c, i, j]``).
     Otherwise a sentence counting the multiply-adds.
     """
     x, w, b = _check_arrays(x, w, b, None)
@@ -1021,7 +1026,7 @@ def depth_caption(
         if b is not None:
             terms.append(_num(b[j]) if b[j] >= 0 else f"({_num(b[j])})")
         parts.append(f"out[{j}] = {' + '.join(terms)} = {_out_text(out[j])}")
-    return f"{head}: " + "; ".join(parts)
+    return f"{head}:\n" + "\n".join(f"- {part}" for part in parts)  # a list in Markdown
 
 
 __all__ = [

@@ -132,7 +132,7 @@ def test_depth_page_numbers_and_classic_example():
     # 200x200x50 through 20 1x1 filters: 20*50 + 20 weights, 200*200*50*20 multiply-adds
     assert metrics[:2] == [f"{20 * 50 + 20:,}", f"{200 * 200 * 50 * 20:,}"]
     assert metrics[2:] == [f"{9 * 20 * 50 + 20:,}", f"{200 * 200 * 9 * 50 * 20:,}"]
-    assert "pixel (0,0): out[0] =" in " ".join(m.value for m in at.markdown)
+    assert "pixel (0,0):\n- out[0] =" in " ".join(m.value for m in at.markdown)
 
 
 def test_depth_page_too_large_for_numbers_says_why():

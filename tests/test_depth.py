@@ -196,11 +196,10 @@ def test_numerical_caption_spells_out_each_dot_product():
     x, w = _data(c_in=4, c_out=3, h=2, w=3, seed=3)
     b = [0.5, -2.0, 1.5]
     caption = depth_caption(x, w, b, 4)  # pixel (1, 1)
-    head, _, body = caption.partition(": ")
-    assert head == "pixel (1,1)"
-    parts = body.split("; ")
-    assert len(parts) == 3
-    for j, part in enumerate(parts):
+    head, *lines = caption.split("\n")
+    assert head == "pixel (1,1):"
+    assert len(lines) == 3 and all(line.startswith("- ") for line in lines)
+    for j, part in enumerate(line.removeprefix("- ") for line in lines):
         expected = sum(float(x[k][1][1]) * float(w[j][k]) for k in range(4)) + b[j]
         assert part.startswith(f"out[{j}] = ")
         assert part.endswith(f" = {expected:.1f}")
