@@ -26,7 +26,9 @@ image_key, label, img = picked
 show_notes(img)
 
 with guard("running the network"):
-    fs = fc.stack(image_key, img.rgb, 4, 1)
+    orientations, scales = 4, 1  # a small stack: the MLP diagram draws one node per channel
+    fs = fc.stack(image_key, img.rgb, orientations, scales)
+    skey = (image_key, orientations, scales)
     C, H, W = fs.shape
 
     st.subheader("Cascaded 1x1 convolutions = an MLP on every pixel")
@@ -34,7 +36,6 @@ with guard("running the network"):
     hidden = a.slider("Hidden units h", 1, 16, 8, key="hidden", **q)
     k = b.slider("Outputs k", 1, 8, 3, key="kout", **q)
     seed = c.number_input("Weights seed", 0, 9999, 0, key="mlpseed", **q)
-    skey = (image_key, 4, 1)
     as_conv, diff = fc.mlp_both_ways(skey, fs, hidden, k, int(seed))
     st.markdown(
         f"**{C} → {hidden} → {k}**: run as two 1x1 convolutions over the {H}x{W}x{C} map, and "

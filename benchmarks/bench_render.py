@@ -14,7 +14,6 @@ Run as ``python benchmarks/bench_render.py [--repeat N]`` from the repository ro
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import PIL
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import conv_engine as ce  # noqa: E402
-from conv_engine.export import spec_to_gif, write_gallery  # noqa: E402
+from conv_engine.export import default_jobs, spec_to_gif, write_gallery  # noqa: E402
 from conv_engine.render import Animation  # noqa: E402
 
 GUIDE_ARITHMETIC_BYTES = 3.4e6  # the guide's 15 arithmetic GIFs together
@@ -52,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"numpy {np.__version__}, Pillow {PIL.__version__}")
 
-    jobs = max(1, min(4, os.cpu_count() or 1))  # as the command line does
+    jobs = default_jobs()  # as the command line does
     walls: dict[int, list[float]] = {1: [], jobs: []}
     cpus = []
     with tempfile.TemporaryDirectory() as tmp:

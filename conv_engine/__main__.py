@@ -7,7 +7,6 @@ status 2; nothing is written then. Files are written whole or not at all.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -21,6 +20,7 @@ from .export import (
     MAX_SCALE,
     MIN_DURATION,
     animation_gif,
+    default_jobs,
     write_atomic,
     write_gallery,
 )
@@ -82,10 +82,6 @@ def _ranged(lo: int, hi: int, unit: str = ""):
     return parse
 
 
-def _default_jobs() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m conv_engine`` argument parser."""
     common = argparse.ArgumentParser(add_help=False)
@@ -125,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "DIR/<preset name>.gif, printing progress.")
     g.add_argument("--out", required=True, type=Path, metavar="DIR",
                    help="folder to write into (created if missing)")
-    g.add_argument("--jobs", type=_ranged(1, 64), default=_default_jobs(), metavar="N",
-                   help=f"GIFs drawn at once, in worker processes (default {_default_jobs()}: "
+    g.add_argument("--jobs", type=_ranged(1, 64), default=default_jobs(), metavar="N",
+                   help=f"GIFs drawn at once, in worker processes (default {default_jobs()}: "
                         "one per CPU, at most 4)")
     g.set_defaults(run=_gallery, parser=g)
 

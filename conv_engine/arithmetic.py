@@ -48,6 +48,14 @@ def _at_least(p: Pair, lo: int, name: str) -> Pair:
     return p
 
 
+def require(value: object, cls: type, name: str) -> None:
+    """ValueError naming the parameter when ``value`` is not a ``cls`` (rather than an
+    AttributeError from deep inside)."""
+    if not isinstance(value, cls):
+        a = "an" if cls.__name__[0] in "AEIOU" else "a"
+        raise ValueError(f"{name} must be {a} {cls.__name__}, got {type(value).__name__}")
+
+
 def effective_kernel(k: int, dilation: int = 1) -> int:
     """Extent of a dilated kernel: ``k_eff = d (k - 1) + 1``."""
     k, dilation = _int(k, "kernel_size"), _int(dilation, "dilation")
@@ -350,21 +358,22 @@ class GridLayout:
         return g
 
 
-def _grid_shape(spec: ConvSpec) -> Pair:
-    """(h, w) of the drawn grid, computed without building it."""
-    (ih, iw), (kh, kw) = spec.input_size, spec.kernel_size
-    if spec.transposed:
-        (sh, sw), (dh, dw) = spec.stride, spec.dilation
-        (ph, pw), (ah, aw) = spec.padding, spec.output_padding
-        qh, qw = effective_kernel(kh, dh) - 1 - ph, effective_kernel(kw, dw) - 1 - pw
-        return ((ih - 1) * sh + 1 + 2 * qh + ah, (iw - 1) * sw + 1 + 2 * qw + aw)
-    t, b, left, right = spec.pads
-    return (ih + t + b, iw + left + right)
+def _grid_plan(spec: ConvSpec) -> tuple[Pair, Pair, Pair]:
+    """(shape, (top, left), (row step, column step)) of the drawn grid: its size, where input
+    unit (0, 0) sits and how far apart the units are; computed without building anything."""
+    if spec.transposed:  # the guide's zero insertion: q = k_eff - 1 - p cells before unit 0
+        q = tuple(effective_kernel(k, d) - 1 - p
+                  for k, d, p in zip(spec.kernel_size, spec.dilation, spec.padding, strict=True))
+        shape = tuple((i - 1) * st + 1 + 2 * qq + a for i, st, qq, a in zip(
+            spec.input_size, spec.stride, q, spec.output_padding, strict=True))
+        return shape, q, spec.stride
+    (ih, iw), (t, b, left, right) = spec.input_size, spec.pads
+    return (ih + t + b, iw + left + right), (t, left), (1, 1)
 
 
 def _check_grid(spec: ConvSpec) -> None:
     """ValueError when the drawn grid has more than MAX_GRID_CELLS cells."""
-    h, w = _grid_shape(spec)
+    h, w = _grid_plan(spec)[0]
     if h * w > MAX_GRID_CELLS:
         raise ValueError(
             f"the drawn grid of {h}x{w} = {h * w:,} cells (input with padding or inserted "
@@ -374,22 +383,14 @@ def _check_grid(spec: ConvSpec) -> None:
 
 def grid_layout(spec: ConvSpec) -> GridLayout:
     """The drawn grid of ``spec`` (see :class:`GridLayout`); at most ``MAX_GRID_CELLS`` cells."""
-    if not isinstance(spec, ConvSpec):
-        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
+    require(spec, ConvSpec, "spec")
     _check_grid(spec)
-    shape = _grid_shape(spec)
-    (ih, iw), (kh, kw) = spec.input_size, spec.kernel_size
-    if spec.transposed:
-        (sh, sw), (dh, dw) = spec.stride, spec.dilation
-        (ph, pw) = spec.padding
-        qh, qw = effective_kernel(kh, dh) - 1 - ph, effective_kernel(kw, dw) - 1 - pw
-        rows, cols = qh + sh * np.arange(ih), qw + sw * np.arange(iw)
-        return GridLayout(shape, rows, cols, (1, 1), spec.dilation, spec.kernel_size)
-    t, b, left, right = spec.pads
-    return GridLayout(
-        shape, t + np.arange(ih), left + np.arange(iw), spec.stride, spec.dilation,
-        spec.kernel_size,
-    )
+    shape, (top, left), (sr, sc) = _grid_plan(spec)
+    (ih, iw) = spec.input_size
+    # A transposed convolution slides its kernel one cell at a time over the zero-inserted grid.
+    stride = (1, 1) if spec.transposed else spec.stride
+    return GridLayout(shape, top + sr * np.arange(ih), left + sc * np.arange(iw), stride,
+                      spec.dilation, spec.kernel_size)
 
 
 def window(spec: ConvSpec, r: int, c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -426,8 +427,7 @@ def _out_cell(spec: ConvSpec, r: object, c: object) -> Pair:
 
 def describe(spec: ConvSpec) -> str:
     """The output-size formula with the spec's numbers substituted, one line per axis."""
-    if not isinstance(spec, ConvSpec):
-        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
+    require(spec, ConvSpec, "spec")
     lines = []
     for axis, name in ((0, "height"), (1, "width")):
         i, k = spec.input_size[axis], spec.kernel_size[axis]

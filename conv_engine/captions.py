@@ -6,7 +6,7 @@ import operator
 import re
 from numbers import Integral
 
-from .arithmetic import ConvSpec
+from .arithmetic import ConvSpec, require
 from .trace import Step, Trace
 
 # A caption lists every product up to this many taps; beyond it the middle is elided.
@@ -34,8 +34,7 @@ def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -
     Numerical captions write out the sum of products (or the max/mean); the others name the
     input cells under the kernel and how many padding or inserted-zero cells it covers.
     """
-    if not isinstance(t, Trace):
-        raise ValueError(f"t must be a Trace, got {type(t).__name__}")
+    require(t, Trace, "t")
     s = step if isinstance(step, Step) else t.steps[_step_index(step, len(t.steps))]
     spec = t.spec
     numerical = spec.numerical if numerical is None else numerical
@@ -99,8 +98,7 @@ def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
     Built only from the spec's numbers, never from user text: ``ext`` is letters and digits
     (after an optional dot) and ``step`` an integer >= 0.
     """
-    if not isinstance(spec, ConvSpec):
-        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
+    require(spec, ConvSpec, "spec")
     if not isinstance(ext, str) or not re.fullmatch(r"\.?[A-Za-z0-9]{1,10}", ext):
         raise ValueError(f"ext must be a file extension such as 'gif', got {ext!r}")
     if step is not None and (isinstance(step, bool) or not isinstance(step, Integral)

@@ -10,7 +10,15 @@ from numbers import Integral
 
 import numpy as np
 
-from .arithmetic import MAX_GRID_CELLS, ConvSpec, GridLayout, grid_layout, pair, window_in
+from .arithmetic import (
+    MAX_GRID_CELLS,
+    ConvSpec,
+    GridLayout,
+    grid_layout,
+    pair,
+    require,
+    window_in,
+)
 from .ops import avg_pool2d, conv2d, conv_transpose2d, max_pool2d
 
 DEFAULT_SEED = 1234
@@ -73,11 +81,8 @@ class Trace:
     """
 
     def __init__(self, spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = None):
-        if not isinstance(spec, ConvSpec):
-            raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
-        spec.check_animatable()
+        self.x, self.w = default_data(spec, x, w)  # checks the spec first
         self.spec = spec
-        self.x, self.w = default_data(spec, x, w)
         self.layout: GridLayout = grid_layout(spec)
         self.steps: Sequence[Step] = _Steps(self)
 
@@ -162,8 +167,7 @@ def default_data(
     spec: ConvSpec, x: np.ndarray | None = None, w: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(x, w)`` for a spec: given arrays, else the spec's data, else the guide's random ints."""
-    if not isinstance(spec, ConvSpec):
-        raise ValueError(f"spec must be a ConvSpec, got {type(spec).__name__}")
+    require(spec, ConvSpec, "spec")
     spec.check_animatable()  # the data are drawn only for a case small enough to animate
     gx, gw = random_data(spec.input_size, spec.kernel_size)
     if x is None:

@@ -160,3 +160,12 @@ def test_write_gallery_in_worker_processes_gives_the_same_files(tmp_path):
         assert path.read_bytes() == spec_to_gif(ce.PRESETS[name])
     with pytest.raises(ValueError, match="jobs"):
         write_gallery(tmp_path, names=names, jobs=0)
+
+
+def test_png_bytes_round_trip_exactly_and_refuse_other_things():
+    rgb = np.random.default_rng(3).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    data = ce.png_bytes(Image.fromarray(rgb))
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), rgb)  # lossless
+    with pytest.raises(ValueError, match="img must be an Image, got ndarray"):
+        ce.png_bytes(rgb)

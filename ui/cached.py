@@ -3,7 +3,6 @@ names), never image arrays: Streamlit hashes big arrays only from a sample."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import astuple, fields
 
 import numpy as np
@@ -46,10 +45,7 @@ def gif(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, duration: int)
 def frame_png(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, step: int) -> bytes:
     """PNG bytes of one frame (the scrubber's still)."""
     t = _trace(key, x, w)
-    img = ce.draw_step(t, step, _style(labels, palette))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
+    return ce.png_bytes(ce.draw_step(t, step, _style(labels, palette)))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

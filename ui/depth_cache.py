@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import streamlit as st
 
@@ -28,9 +26,7 @@ def depth_gif(c_in: int, c_out: int, h: int, w: int, seed: int, numerical: bool)
 def depth_png(c_in: int, c_out: int, h: int, w: int, seed: int, numerical: bool,
               step: int) -> bytes:
     x, wt = depth_data(c_in, c_out, h, w, seed)
-    buf = io.BytesIO()
-    ce.draw_depth_step(x, wt, None, step, numerical=numerical).save(buf, format="PNG")
-    return buf.getvalue()
+    return ce.png_bytes(ce.draw_depth_step(x, wt, None, step, numerical=numerical))
 
 
 @st.cache_data(max_entries=16, show_spinner="Animating the crop…")

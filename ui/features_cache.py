@@ -6,8 +6,6 @@ arrays travel as underscore arguments, which Streamlit does not hash.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import streamlit as st
 from PIL import Image
@@ -72,11 +70,7 @@ def reduced(stack_key: tuple, _stack: ce.FeatureStack, w_key: bytes, _w: np.ndar
 @st.cache_data(max_entries=32, show_spinner=False)
 def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int) -> bytes:
     """The retained-variance plot as PNG bytes (matplotlib takes a few hundred ms to draw)."""
-    fig = figures.retained_figure(_curve.ks, _curve.retained, channels + 1, k)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    figures.plt.close(fig)
-    return buf.getvalue()
+    return figures.fig_png(figures.retained_figure(_curve.ks, _curve.retained, channels + 1, k))
 
 
 # The downloads get their bytes with the page, cached: a file made on click (a callable) or
@@ -84,7 +78,7 @@ def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int
 @st.cache_data(max_entries=16, show_spinner=False)
 def maps_png(maps_key: tuple, _grid: Image.Image) -> bytes:
     """The grid of output maps as PNG bytes; ``maps_key`` identifies the maps and colormap."""
-    return figures.png_bytes(_grid)
+    return ce.png_bytes(_grid)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -96,7 +90,8 @@ def channels_gif(maps_key: tuple, _maps: np.ndarray, cmap: str) -> bytes:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def mlp_both_ways(stack_key: tuple, _stack: ce.FeatureStack, hidden: int, k: int, seed: int):
-    """A random C -> hidden -> k MLP run as 1x1 convolutions and per pixel: (conv, mlp, diff)."""
+    """A random C -> hidden -> k MLP run as 1x1 convolutions and per pixel: the 1x1 result
+    and the largest difference between the two."""
     weights, biases = ce.random_mlp([_stack.shape[0], hidden, k], seed=seed)
     as_conv, as_mlp = ce.mlp_as_1x1(_stack.maps.astype(np.float64), weights, biases)
     return as_conv, float(np.abs(as_conv - as_mlp).max())
@@ -109,8 +104,5 @@ def mlp_png(stack_key: tuple, _stack: ce.FeatureStack, hidden: int, k: int, seed
     weights, biases = ce.random_mlp([_stack.shape[0], hidden, k], seed=seed)
     v0 = _stack.maps[:, row, col].astype(np.float64)
     h1 = np.maximum(weights[0] @ v0 + biases[0], 0)
-    fig = figures.mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights, list(_stack.names))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    figures.plt.close(fig)
-    return buf.getvalue()
+    return figures.fig_png(
+        figures.mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights, list(_stack.names)))

@@ -60,10 +60,11 @@ def maps_grid(
     return canvas
 
 
-def png_bytes(img: Image.Image) -> bytes:
+def fig_png(fig) -> bytes:
+    """A matplotlib figure as PNG bytes; the figure is closed (pyplot keeps open ones)."""
     buf = io.BytesIO()
-    # Fast deflate: the maps grid encodes 3x faster than at the default level, 15 % larger.
-    img.save(buf, format="PNG", compress_level=1)
+    fig.savefig(buf, format="png")
+    plt.close(fig)
     return buf.getvalue()
 
 
