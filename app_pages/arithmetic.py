@@ -4,18 +4,45 @@ import numpy as np
 import streamlit as st
 
 import conv_engine as ce
-from ui import cached
+from ui import cached, links
 from ui.common import guard, index_slider
-from ui.controls import MAX_GIF_STEPS, controls
+from ui.controls import MAX_GIF_STEPS, PALETTE_COLOURS, as_grid, controls
 
 st.title("Convolution arithmetic")
-st.caption(
-    "Blue: the input, cyan: the output, white with dashes: padding (and, for transposed "
-    "convolutions, the zeros inserted between input cells). The shadow is the kernel."
-)
+legend = st.empty()  # filled once the palette is known
+
+
+
+def _editor_key(name: str, case: tuple) -> str:
+    return f"edit-{name}-{hash(case)}"
+
+
+def _edited(where, name: str, base: np.ndarray, case: tuple) -> np.ndarray:
+    """An editable grid of ``base``; empty or invalid cells count as 0 (with a note)."""
+    where.markdown(f"**{name}**")
+    got = np.asarray(where.data_editor(base, key=_editor_key(name, case), width="stretch"),
+                     dtype=float)
+    if not np.isfinite(got).all():
+        where.caption("Empty cells count as 0.")
+        got = np.nan_to_num(got, nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(got, -1e6, 1e6)
+
+
+def _reset(case: tuple) -> None:
+    for name in ("Input", "Kernel"):
+        st.session_state.pop(_editor_key(name, case), None)
+    links.forget_grid("x")
+    links.forget_grid("w")
+
 
 choice = controls()
 spec = choice.spec
+colour_in, colour_out = PALETTE_COLOURS[choice.palette]
+legend.caption(
+    f"{colour_in.capitalize()}: the input, {colour_out}: the output, white with dashes: padding "
+    "(and, for transposed convolutions, the zeros inserted between input cells). The shadow is "
+    "the kernel."
+)
 if spec is None:
     st.warning(f"This combination is impossible: {choice.error}", icon="🚫")
     st.stop()
@@ -29,25 +56,48 @@ if spec.steps > ce.MAX_STEPS:
     st.stop()
 
 x, k = choice.x, choice.w
+edited = False
 if spec.numerical:
-    with st.expander("Edit the numbers", expanded=False):
-        gx, gk = cached.data(cached.spec_key(spec), x, k)
+    gx, gk = cached.data(cached.spec_key(spec), x, k)
+    # Edits belong to this case (spec and its data): another preset gets fresh numbers.
+    case = (cached.spec_key(spec), x, k)
+    lx = links.grid("x", gx.shape, case)
+    lk = links.grid("w", gk.shape, case) if spec.op == "conv" else None
+    with st.expander("Edit the numbers", expanded=lx is not None or lk is not None):
         c1, c2 = st.columns([3, 2])
-        ex = c1.data_editor(gx, key=f"x-{spec.input_size}-{x is None}", width="stretch")
-        x = tuple(map(tuple, np.asarray(ex, dtype=float)))
+        ex = _edited(c1, "Input", gx if lx is None else lx, case)
+        ek = _edited(c2, "Kernel", gk if lk is None else lk, case) if spec.op == "conv" else gk
+        edited = not (np.array_equal(ex, gx) and np.array_equal(ek, gk))
+        links.keep_grid("x", ex, gx)
         if spec.op == "conv":
-            ek = c2.data_editor(gk, key=f"w-{spec.kernel_size}-{k is None}", width="stretch")
-            k = tuple(map(tuple, np.asarray(ek, dtype=float)))
+            links.keep_grid("w", ek, gk)
+        if edited:
+            st.button("Reset to the original numbers", on_click=_reset, args=(case,),
+                      icon="↩️")
+        st.caption("Edited numbers travel in the page's link.")
+    if edited:
+        st.info("These are edited numbers, not the "
+                + ("guide's." if choice.x is None else "seeded ones."), icon="✏️")
+        x, k = as_grid(ex), as_grid(ek)
 
 key = cached.spec_key(spec)
+
+
+def file_name(ext: str, step: int | None = None) -> str:
+    """The export's name from its parameters; edited numbers say so."""
+    name = ce.export_name(spec, ext, step=step)
+    return name.replace(f".{ext}", f"_edited.{ext}") if edited else name
+
+
 anim, still = st.columns([3, 2], gap="large")
 with anim, guard("drawing the animation"):
     if spec.steps <= MAX_GIF_STEPS:
         gif = cached.gif(key, x, k, choice.labels, choice.palette, choice.duration)
-        st.image(gif, caption=f"{spec.steps} frames, {choice.duration / 1000:g} s each")
+        st.image(gif, caption=f"{spec.steps} frames, {choice.duration / 1000:g} s each",
+                 alt=f"Animation of {ce.export_name(spec, 'gif')[:-4].replace('_', ' ')}")
         # No rerun on click: a rerun releases the file, and under load it can be swept away
         # before the browser fetches it (a 404 the browser reports as a cancelled download).
-        st.download_button("Download GIF", gif, file_name=ce.export_name(spec, "gif"),
+        st.download_button("Download GIF", gif, file_name=file_name("gif"),
                            mime="image/gif", icon="⬇️", on_click="ignore")
     else:
         st.info(f"{spec.steps:,} steps are too many for a smooth animation: use the step "
@@ -57,13 +107,14 @@ with still, guard("drawing the step"):
     step = index_slider("Step", spec.steps, "step", one_based=True,
                         help="Walk through the output cells one at a time.")
     png = cached.frame_png(key, x, k, choice.labels, choice.palette, step)
-    st.image(png)
-    st.markdown(cached.caption(key, x, k, step))
+    text = cached.caption(key, x, k, step)
+    st.image(png, alt=f"Step {step + 1} of {spec.steps}: {text}")
+    st.markdown(text)
     st.download_button("Download this frame (PNG)", png, on_click="ignore",
-                       file_name=ce.export_name(spec, "png", step=step), mime="image/png",
+                       file_name=file_name("png", step + 1), mime="image/png",
                        icon="⬇️")
 
 if spec.numerical:
     st.markdown("**Output**")
     out = cached.output(key, x, k)
-    st.dataframe(np.round(out, 1), width="content")
+    st.dataframe(np.round(out, 4), width="content")

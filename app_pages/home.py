@@ -25,12 +25,15 @@ st.markdown(
     "connected layer is a 1x1 convolution. Try it on your own photograph."
 )
 
-cols = st.columns(len(GALLERY))
+# Titles above the GIFs (which differ in height), so they line up; each opens its preset.
+cols = st.columns(len(GALLERY), vertical_alignment="top")
 for col, name in zip(cols, GALLERY, strict=True):
     with col, guard("drawing the gallery"):
         spec = ce.PRESETS[name]
+        st.page_link(PAGES[1][0], label=ce.preset_title(name), icon=":material/play_circle:",
+                     query_params={"preset": name}, help="Open this animation step by step")
         st.image(cached.gif(cached.spec_key(spec), None, None, True, "solarized", 1000),
-                 caption=ce.preset_title(name))
+                 alt=f"Animation: {ce.preset_title(name)}")
 
 st.subheader("Explore")
 for path, title, icon in PAGES[1:]:

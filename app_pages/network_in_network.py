@@ -5,7 +5,7 @@ import streamlit as st
 
 import conv_engine as ce
 from ui import features_cache as fc
-from ui import figures
+from ui import figures, links
 from ui.common import guard, index_slider
 from ui.image_input import pick_image, show_notes
 
@@ -17,7 +17,6 @@ st.markdown(
     "weights at every pixel."
 )
 
-q = dict(bind="query-params")
 with st.sidebar:
     picked = pick_image("nin")
 if picked is None:
@@ -33,9 +32,9 @@ with guard("running the network"):
 
     st.subheader("Cascaded 1x1 convolutions = an MLP on every pixel")
     a, b, c = st.columns(3)
-    hidden = a.slider("Hidden units h", 1, 16, 8, key="hidden", **q)
-    k = b.slider("Outputs k", 1, 8, 3, key="kout", **q)
-    seed = c.number_input("Weights seed", 0, 9999, 0, key="mlpseed", **q)
+    hidden = links.slider(a, "Hidden units h", 1, 16, 8, "hidden")
+    k = links.slider(b, "Outputs k", 1, 8, 3, "kout")
+    seed = links.number(c, "Weights seed", 0, 9999, 0, "mlpseed")
     as_conv, diff = fc.mlp_both_ways(skey, fs, hidden, k, int(seed))
     st.markdown(
         f"**{C} → {hidden} → {k}**: run as two 1x1 convolutions over the {H}x{W}x{C} map, and "
@@ -54,7 +53,8 @@ with guard("running the network"):
         with r2:
             col = index_slider("Pixel column", W, "pcol", start=W // 2)
         st.image(fc.mlp_png(skey, fs, hidden, k, int(seed), row, col))
-        st.caption(f"The same {k} numbers sit at ({row}, {col}) of the output maps: "
+        same = "The same number sits" if k == 1 else f"The same {k} numbers sit"
+        st.caption(f"{same} at ({row}, {col}) of the output maps: "
                    f"{np.array2string(as_conv[:, row, col], precision=3)}.")
 
     st.subheader("mlpconv: see space first, then mix channels")
@@ -64,10 +64,10 @@ with guard("running the network"):
         "the receptive field grows only through the larger kernels (and strides)."
     )
     c1, c2, c3, c4 = st.columns(4)
-    k1 = c1.selectbox("Block kernel", [1, 3, 5, 7], index=1, key="k1", **q)
-    s1 = c2.selectbox("Block stride", [1, 2], index=0, key="s1", **q)
-    n11 = c3.slider("1x1 layers per block", 0, 3, 2, key="n11", **q)
-    blocks = c4.slider("Blocks", 1, 3, 2, key="blocks", **q)
+    k1 = links.choice(c1.selectbox, "Block kernel", [1, 3, 5, 7], 3, "k1")
+    s1 = links.choice(c2.selectbox, "Block stride", [1, 2], 1, "s1")
+    n11 = links.slider(c3, "1x1 layers per block", 0, 3, 2, "n11")
+    blocks = links.slider(c4, "Blocks", 1, 3, 2, "blocks")
     layers = [ce.Layer(k1, s1, k1 // 2), *[ce.Layer(1)] * n11] * blocks
     # A small copy of the image, so a receptive field of a few pixels is visible.
     step = max(1, max(H, W) // 64)

@@ -119,7 +119,7 @@ def test_edit_preset_as_custom_copies_parameters():
     at = _app("app_pages/arithmetic.py", preset=preset_label("dilation"))
     at.button[0].click().run()
     _no_errors(at)
-    assert at.segmented_control(key="mode").value == "Custom"
+    assert at.segmented_control(key="mode").value == "custom"
     assert at.number_input(key="ih").value == 7
     assert at.number_input(key="dil").value == 2
     assert at.code[0].value == ce.describe(ce.PRESETS["dilation"])

@@ -71,13 +71,19 @@ def test_each_page_opens_from_navigation(server, page, path, title):
 
 
 def test_playground_change_setting_and_download_gif(server, page):
-    page.goto(f"{server}/arithmetic?preset={quote(preset_label('padding_strides'))}")
+    page.goto(f"{server}/arithmetic?preset=padding_strides")
     wait_ready(page)
     assert "⌊(5 + 2·1 - 3)/2⌋ + 1 = 3" in page.locator("[data-testid='stCode']").first.inner_text()
     page.get_by_role("button", name="Edit as a custom case").click()
     wait_ready(page)
-    assert "mode=Custom" in page.url
-    wait_ready(page)
+    assert "mode=custom" in page.url and "stride=2" in page.url
+    # The copied link, opened in a fresh browser, shows the same case (stride 2).
+    fresh = page.context.browser.new_context()
+    copy = fresh.new_page()
+    copy.goto(page.url)
+    wait_ready(copy)
+    assert "⌊(5 + 2·1 - 3)/2⌋ + 1 = 3" in copy.locator("[data-testid='stCode']").first.inner_text()
+    fresh.close()
     height = page.get_by_label("Input height")
     height.fill("7")
     height.press("Enter")

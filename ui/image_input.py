@@ -7,9 +7,10 @@ import hashlib
 import streamlit as st
 
 import conv_engine as ce
+from ui import links
 
 UPLOAD_TYPES = list(ce.images.EXTENSIONS)
-UPLOAD = "Upload your own…"
+UPLOAD = "upload"  # the picker's option (and URL value) for an uploaded file
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading the image…")
@@ -32,7 +33,8 @@ def pick_image(key: str, *, work_side: int = 512) -> tuple[str, str, ce.LoadedIm
     file's name is never echoed back, so nothing a user typed is rendered).
     """
     names = [*ce.SAMPLES, UPLOAD]
-    choice = st.selectbox("Image", names, key=f"{key}-image", bind="query-params")
+    choice = links.choice(st.selectbox, "Image", names, names[0], f"{key}-image",
+                          format_func=lambda n: "Upload your own…" if n == UPLOAD else n)
     if choice != UPLOAD:
         return f"sample:{choice}:{work_side}", choice, _sample(choice, work_side)
     f = st.file_uploader(
@@ -40,7 +42,8 @@ def pick_image(key: str, *, work_side: int = 512) -> tuple[str, str, ce.LoadedIm
         help="The image stays in memory on the server and is never stored.",
     )
     if f is None:
-        st.info("Choose a file to see its feature maps.", icon="⬆️")
+        st.info("Choose a file to see its feature maps. (A link never carries an uploaded "
+                "image: after opening one, upload the file again.)", icon="⬆️")
         return None
     data = f.getvalue()
     digest = hashlib.sha256(data).hexdigest()
