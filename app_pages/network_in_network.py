@@ -35,7 +35,7 @@ with guard("running the network"):
     hidden = links.slider(a, "Hidden units h", 1, 16, 8, "hidden")
     k = links.slider(b, "Outputs k", 1, 8, 3, "kout")
     seed = links.number(c, "Weights seed", 0, 9999, 0, "mlpseed")
-    as_conv, diff = fc.mlp_both_ways(skey, fs, hidden, k, int(seed))
+    as_conv, diff = fc.mlp_both_ways(skey, fs, hidden, k, seed)
     st.markdown(
         f"**{C} → {hidden} → {k}**: run as two 1x1 convolutions over the {H}x{W}x{C} map, and "
         f"as an MLP over its {H * W:,} pixel vectors. Largest difference: **{diff:.1e}** "
@@ -44,7 +44,8 @@ with guard("running the network"):
     left, right = st.columns(2)
     with left:
         st.markdown("*As 1x1 convolutions: k output maps*")
-        st.image(figures.maps_grid(as_conv, [f"out {i}" for i in range(k)], tile=260))
+        st.image(figures.maps_grid(as_conv, [f"out {i}" for i in range(k)], tile=260),
+                 alt=f"The {k} output maps of the two 1x1 convolutions")
     with right:
         st.markdown("*As an MLP: one pixel's vector through the layers*")
         r1, r2 = st.columns(2)
@@ -52,7 +53,9 @@ with guard("running the network"):
             row = index_slider("Pixel row", H, "prow", start=H // 2)
         with r2:
             col = index_slider("Pixel column", W, "pcol", start=W // 2)
-        st.image(fc.mlp_png(skey, fs, hidden, k, int(seed), row, col))
+        st.image(fc.mlp_png(skey, fs, hidden, k, seed, row, col),
+                 alt=f"Pixel ({row}, {col}) through the MLP: {C} inputs, {hidden} hidden, {k} "
+                 "outputs")
         same = "The same number sits" if k == 1 else f"The same {k} numbers sit"
         st.caption(f"{same} at ({row}, {col}) of the output maps: "
                    f"{np.array2string(as_conv[:, row, col], precision=3)}.")
@@ -85,8 +88,9 @@ with guard("running the network"):
     zoom = max(1, 480 // max(sh, sw))
     shown = figures.highlight(small, mask, box, zoom)
     left, right = st.columns([3, 2])
-    left.image(shown, caption=f"{sw}x{sh} copy of the image: the input pixels that feed output "
-               f"cell ({orow}, {ocol}) span {box[1] - box[0]}x{box[3] - box[2]}")
+    left.image(shown, caption=f"{sh} x {sw} copy of the image: the input pixels that feed "
+               f"output cell ({orow}, {ocol}) span {box[1] - box[0]} x {box[3] - box[2]}",
+               alt="The image with the receptive field of one output cell highlighted")
     right.dataframe(
         [{"layer": f"{r.layer.kernel}x{r.layer.kernel}, stride {r.layer.stride}",
           "receptive field": f"{r.size}x{r.size}", "jump": r.jump,
@@ -120,5 +124,6 @@ with guard("running the network"):
         hide_index=True,
     )
     st.image(figures.maps_grid(scores, list(heads), tile=300),
+             alt="Score maps of the three classes",
              caption="The same head as a 1x1 convolution over the whole map: where each class "
              "scores high.")

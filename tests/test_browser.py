@@ -66,6 +66,7 @@ def test_each_page_opens_from_navigation(server, page, path, title):
     page.wait_for_load_state("networkidle")
     _no_exception(page)
     assert page.locator("h1").first.is_visible()
+    assert page.title() == f"{title} · Convolution visualiser"  # each tab its own title
     slug = path.removeprefix("app_pages/").removesuffix(".py")
     page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
 

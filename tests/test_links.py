@@ -166,3 +166,23 @@ def _edit(at: AppTest, name: str, values: np.ndarray) -> None:
     at.session_state[ed.key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     at.run()
     _clean(at)
+
+
+def test_home_gallery_links_open_their_presets():
+    at = _app("app_pages/home.py")
+    _clean(at)
+    links_ = [e.proto for e in at.get("page_link") if e.proto.query_string]
+    assert [p.query_string for p in links_] == [
+        "preset=same_padding_no_strides", "preset=padding_strides", "preset=dilation",
+        "preset=padding_strides_transposed"]
+    for p in links_:  # each opens that preset, by the URL it carries
+        name = p.query_string.split("=")[1]
+        target = _app(ARITH, preset=name)
+        _clean(target)
+        assert target.code[0].value == ce.describe(ce.PRESETS[name])
+
+
+def test_legend_names_the_colours_of_the_palette_in_use():
+    assert "cyan: the output" in _app(ARITH).caption[0].value
+    high = _app(ARITH, palette="high-contrast").caption[0].value
+    assert "yellow: the output" in high and "cyan" not in high

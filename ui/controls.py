@@ -44,7 +44,8 @@ class Choice:
 
 def preset_label(name: str) -> str:
     """The preset's menu label (the URL carries its name, e.g. ``preset=dilation``)."""
-    return f"{GROUP_LABELS[_PRESET_OF_GROUP[name]]} · {ce.preset_title(name)}"
+    group, title = GROUP_LABELS[_PRESET_OF_GROUP[name]], ce.preset_title(name)
+    return title if group.lower() in title.lower() else f"{group} · {title}"
 
 
 def _edit_preset_as_custom() -> None:

@@ -75,7 +75,7 @@ def finish(notes_container: Any) -> None:
         st.query_params.from_dict(params)
     ss[_LAST] = params
     for text in ss[_NOTES]:
-        notes_container.warning(text, icon="🔗")
+        notes_container.warning(text, icon=":material/link_off:")
 
 
 def encode(value: Any) -> str:
