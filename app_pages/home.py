@@ -25,15 +25,16 @@ st.markdown(
     "connected layer is a 1x1 convolution. Try it on your own photograph."
 )
 
-# Titles above the GIFs (which differ in height), so they line up; each opens its preset.
-cols = st.columns(len(GALLERY), vertical_alignment="top")
-for col, name in zip(cols, GALLERY, strict=True):
-    with col, guard("drawing the gallery"):
-        spec = ce.PRESETS[name]
-        st.page_link(PAGES[1][0], label=ce.preset_title(name), icon=":material/play_circle:",
-                     query_params={"preset": name}, help="Open this animation step by step")
-        st.image(cached.gif(cached.spec_key(spec), None, None, True, "solarized", 1000),
-                 alt=f"Animation: {ce.preset_title(name)}")
+# Two by two, titles above the GIFs (which differ in height) so they line up; each title
+# opens its animation on the arithmetic page.
+for pair in (GALLERY[:2], GALLERY[2:]):
+    for col, name in zip(st.columns(2, gap="large"), pair, strict=True):
+        with col, guard("drawing the gallery"):
+            spec = ce.PRESETS[name]
+            st.page_link(PAGES[1][0], label=ce.preset_title(name), icon=":material/play_circle:",
+                         query_params={"preset": name}, help="Open this animation step by step")
+            st.image(cached.gif(cached.spec_key(spec), None, None, True, "solarized", 1000),
+                     alt=f"Animation: {ce.preset_title(name)}")
 
 st.subheader("Explore")
 for path, title, icon in PAGES[1:]:
