@@ -3,6 +3,7 @@
 import streamlit as st
 
 import conv_engine as ce
+from ui import links
 from ui.common import guard, index_slider
 from ui.depth_cache import depth_data, depth_gif, depth_png
 
@@ -18,16 +19,28 @@ st.markdown(
     "- **Cross-channel pooling:** each output is a weighted sum over the channels at one place."
 )
 
-q = dict(bind="query-params")
-numerical = st.toggle("Show the numbers", value=False, key="dnum", **q)
-lim = ce.depth.MAX_SCHEMATIC  # the numerical view's tighter limits are explained if exceeded
-c1, c2, c3, c4, c5 = st.columns(5)
-c_in = c1.number_input("Input channels C_in", 1, lim["C_in"], min(6, lim["C_in"]), key="cin",
-                       **q)
-c_out = c2.number_input("Filters C_out", 1, lim["C_out"], 3, key="cout", **q)
-h = c3.number_input("Height H", 1, lim["H"], 4, key="dh", **q)
-w = c4.number_input("Width W", 1, lim["W"], 4, key="dw", **q)
-seed = c5.number_input("Values seed", 0, 9999, 0, key="dseed", **q)
+numerical = links.flag(st.toggle, "Show the numbers", False, "dnum")
+# Each view draws up to its own sizes (the numbers need room): the inputs offer only those.
+lim = ce.depth.MAX_NUMERICAL if numerical else ce.depth.MAX_SCHEMATIC
+view = "numbers" if numerical else "schematic"
+SIZES = (  # key (URL slug), engine name, label, default (drawable in both views)
+    ("cin", "C_in", "Input channels C_in", 6), ("cout", "C_out", "Filters C_out", 3),
+    ("dh", "H", "Height H", 4), ("dw", "W", "Width W", 4),
+)
+lowered = [] if links.seeding() else [  # a link's values get their own note from links
+    f"{name} {v} → {lim[name]}" for key, name, _, _ in SIZES
+    if isinstance(v := st.session_state.get(key), int) and v > lim[name]
+]
+cols = st.columns(5)
+c_in, c_out, h, w = (
+    links.number(col, label, 1, lim[name], default, key,
+                 help=f"At most {lim[name]} in the {view} view.")
+    for col, (key, name, label, default) in zip(cols[:4], SIZES, strict=True)
+)
+seed = links.number(cols[4], "Values seed", 0, 9999, 0, "dseed")
+if lowered:
+    st.info(f"The {view} view draws at most C_in {lim['C_in']}, C_out {lim['C_out']}, "
+            f"H {lim['H']} and W {lim['W']}: lowered {', '.join(lowered)}.", icon="ℹ️")
 
 with guard("drawing the depth view"):
     x, weights = depth_data(c_in, c_out, h, w, seed)
@@ -45,20 +58,25 @@ with guard("drawing the depth view"):
 
 st.subheader("The classic example: 200x200x50 through twenty 1x1 filters")
 H, W, C, K = 200, 200, 50, 20
-one = ce.reduction_cost(C, K, H, W)
-three = ce.reduction_cost(C, K, H, W, kernel_size=3)
+one = ce.conv_cost(C, K, 1, (H, W))
+three = ce.conv_cost(C, K, 3, (H, W))
 a, b = st.columns(2)
 with a:
-    st.markdown(f"**1x1 convolution:** {H}x{W}x{C} → **{H}x{W}x{K}**")
-    st.metric("Weights (k·C + k)", f"{one.params:,}")
-    st.metric("Multiply-adds (H·W·C·k)", f"{one.mult_adds:,}")
+    st.markdown(f"**1x1 convolution:** {H}x{W}x{C} → **{H}x{W}x{K}** (H x W x C)")
+    st.metric("Parameters (k·C + k)", f"{one.params:,}",
+              help=f"{K}·{C} = {one.weights:,} weights + {one.biases} biases (one per filter)")
+    st.metric("Multiply-adds (H·W·C·k)", f"{one.mult_adds:,}",
+              help=f"{H}·{W}·{C}·{K}: multiplications only ({H}·{W}·{K} bias additions aside)")
 with b:
     st.markdown(f"**3x3 convolution to the same channels:** {H}x{W}x{C} → {H}x{W}x{K}")
-    st.metric("Weights (9·k·C + k)", f"{three.params:,}")
-    st.metric("Multiply-adds (H·W·9·C·k)", f"{three.mult_adds:,}")
+    st.metric("Parameters (9·k·C + k)", f"{three.params:,}",
+              help=f"9·{K}·{C} = {three.weights:,} weights + {three.biases} biases")
+    st.metric("Multiply-adds (H·W·9·C·k)", f"{three.mult_adds:,}",
+              help=f"{H}·{W}·9·{C}·{K}: multiplications only")
 st.caption(
-    f"The 1x1 version needs {three.mult_adds / one.mult_adds:.0f}x fewer multiply-adds: it "
-    "changes the depth without looking at neighbours, which is exactly what a bottleneck "
-    "wants. The output keeps the 200x200 grid; only the channels shrink, "
-    f"from {H * W * C:,} to {H * W * K:,} values ({K / C:.0%})."
+    f"The 1x1 version needs {ce.ratio_phrase(one.mult_adds, three.mult_adds)} multiply-adds: "
+    "it changes the depth without looking at neighbours, which is exactly what a bottleneck "
+    f"wants. The output keeps the {H}x{W} grid; only the channels shrink, "
+    f"from {H * W * C:,} to {H * W * K:,} values ({K / C:.0%}). Parameters include the biases, "
+    "as PyTorch counts them; multiply-adds count the multiplications."
 )

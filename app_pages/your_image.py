@@ -8,7 +8,7 @@ import streamlit as st
 
 import conv_engine as ce
 from ui import features_cache as fc
-from ui import figures
+from ui import figures, links
 from ui.common import guard, index_slider
 from ui.depth_cache import crop_gif
 from ui.image_input import pick_image, show_notes
@@ -22,13 +22,12 @@ st.markdown(
     "the depth shrinks from C to k."
 )
 
-q = dict(bind="query-params")
 with st.sidebar:
     picked = pick_image("img")
     st.divider()
-    orientations = st.select_slider("Orientations", [2, 4, 6, 8], value=4, key="orient", **q)
-    scales = st.select_slider("Scales", [1, 2, 3], value=2, key="scales", **q)
-    cmap = st.selectbox("Colormap", figures.CMAPS, key="cmap", **q)
+    orientations = links.choice(st.select_slider, "Orientations", [2, 4, 6, 8], 4, "orient")
+    scales = links.choice(st.select_slider, "Scales", [1, 2, 3], 2, "scales")
+    cmap = links.choice(st.selectbox, "Colormap", figures.CMAPS, figures.CMAPS[0], "cmap")
 
 if picked is None:
     st.stop()
@@ -41,7 +40,7 @@ with guard("computing the feature stack"):
     C, H, W = fs.shape
 
     left, right = st.columns([1, 2], gap="large")
-    left.image(img.rgb, caption=f"{label}: {W}x{H} pixels (working size)")
+    left.image(img.rgb, caption=f"{label}: {H} x {W} pixels (height x width, working size)")
     right.markdown(f"**Feature stack: {H} x {W} x {C}**")
     right.image(figures.maps_grid(fs.maps, fs.names, cmap=cmap, tile=150),
                 caption="Each map is stretched to its own range. Angles: the direction the "
@@ -49,12 +48,22 @@ with guard("computing the feature stack"):
 
     st.subheader("The 1x1 convolution")
     c1, c2, c3, c4 = st.columns(4)
-    k = c1.slider("Output channels k", 1, C, min(3, C), key="k", **q)
-    method = c2.selectbox("Weights", list(fc.METHOD_LABELS), format_func=fc.METHOD_LABELS.get,
-                          key="method", **q)
-    relu = c3.toggle("ReLU after it", value=False, key="relu", **q)
-    spatial = c4.selectbox("Then", list(fc.SPATIAL), format_func=fc.SPATIAL.get,
-                           key="spatial", **q)
+    k = links.slider(c1, "Output channels k", 1, C, 3, "k")
+    method = links.choice(c2.selectbox, "Weights", list(fc.METHOD_LABELS), "pca", "method",
+                          format_func=fc.METHOD_LABELS.get)
+    relu = links.flag(c3.toggle, "ReLU after it", False, "relu")
+    spatial = links.choice(c4.selectbox, "Then", list(fc.SPATIAL), "none", "spatial",
+                           format_func=fc.SPATIAL.get)
+    scale = links.choice(
+        st.radio, "Channel scale", list(fc.SCALES), "std", "scale",
+        captions=list(fc.SCALES.values()), horizontal=True,
+        help="The scale the PCA, random and channel-mean weights are chosen on, SGD trains on "
+        "and “Variance kept” is measured on. Standardised: each channel is z-scored over the "
+        "image, the usual choice for PCA on features of different units. Raw: R, G and B, "
+        "with the widest range, then hold most of the variance. Weights set by hand always act "
+        "on the raw channels.")
+    standardize = scale == "std"
+    scale_name = "standardised (z-scored)" if standardize else "raw"
 
     if spatial == "pool" and min(H, W) < 2:
         st.warning("2x2 max pooling needs an image of at least 2x2 pixels; showing no pooling.")
@@ -62,26 +71,23 @@ with guard("computing the feature stack"):
     learned = None
     if method == "learned":
         a, b = st.columns(2)
-        steps = a.select_slider("SGD steps", [100, 300, 600, 1000, 2000], value=600,
-                                key="steps", **q)
-        lr = b.select_slider("Learning rate", [0.005, 0.01, 0.02, 0.05, 0.1], value=0.05,
-                             key="lr", **q)
-        chart = st.empty()
-        progress: list[float] = []
-
-        def _live(step: int, loss: float) -> None:
-            progress.append(loss)
-            if len(progress) % 5 == 0 or step == steps:
-                chart.line_chart({"loss": progress}, height=160, x_label="× steps/100",
-                                 y_label="reconstruction loss")
-
-        learned = fc.learned(skey, fs, k, steps, lr, 0, _callback=_live)
-        chart.line_chart({"loss": learned.loss[:: max(1, steps // 100)]}, height=160,
-                         x_label="× steps/100", y_label="reconstruction loss")
+        steps = links.choice(a.select_slider, "SGD steps", [100, 300, 600, 1000, 2000], 600,
+                             "steps")
+        lr = links.choice(b.select_slider, "Learning rate", [0.005, 0.01, 0.02, 0.05, 0.1], 0.05,
+                          "lr")
+        # Trained in a cached function with no Streamlit call inside (a cache hit replays
+        # elements); its spinner shows while it runs, the loss curve is drawn after.
+        learned = fc.learned(skey, fs, k, steps, lr, 0, standardize)
+        units = "z-score units" if standardize else "channel units"
+        st.line_chart(fc.loss_curve(learned.loss), x="step", y="loss", height=160,
+                      x_label="SGD step", y_label=f"loss ({units})")
         gap = (f" ({(learned.mse / learned.pca_mse - 1) * 100:+.1f} %)"
                if learned.pca_mse > 0 else "")  # k = C reconstructs exactly: no ratio
-        st.caption(f"Final reconstruction error {learned.mse:.4g} per value; "
-                   f"PCA's optimum {learned.pca_mse:.4g}{gap}.")
+        run = steps // 100
+        st.caption(f"Reconstruction loss of each minibatch"
+                   f"{f', averaged over runs of {run} steps' if run > 1 else ''}, on the "
+                   f"{scale_name} channels. Final reconstruction error {learned.mse:.4g} per "
+                   f"value ({units}); PCA's optimum {learned.pca_mse:.4g}{gap}.")
         w, bias = learned.w, learned.b
     elif method == "hand":
         w0, _ = fc.weights(skey, fs, k, "mean", 0)
@@ -92,26 +98,37 @@ with guard("computing the feature stack"):
         w = np.nan_to_num(edited.to_numpy(dtype=np.float32))
         bias = np.zeros(k, dtype=np.float32)
     else:
-        w, bias = fc.weights(skey, fs, k, method, 0)
+        w, bias = fc.weights(skey, fs, k, method, 0, standardize)
 
     w = np.asarray(w, dtype=np.float32)
     bias = np.asarray(bias, dtype=np.float32)
     digest = hashlib.sha256(w.tobytes() + bias.tobytes()).hexdigest()
     y = fc.reduced(skey, fs, digest, w, bias, relu, spatial)
     k_out, H2, W2 = y.shape
-    cost = ce.reduction_cost(C, k, H, W)
-    quality = ce.reduction_quality(fs, w, bias, relu=relu)
+    cost = ce.conv_cost(C, k, 1, (H, W), stride=fc.STRIDES.get(spatial, 1))
+    quality = ce.reduction_quality(fs, w, bias, relu=relu, standardize=standardize)
 
     st.markdown(f"#### {H} x {W} x {C} → {H2} x {W2} x {k_out}")
     m2, m3, m4 = st.columns(3)
-    m2.metric("Weights", f"{cost.params:,}", help="k·C weights + k biases")
-    m3.metric("Multiply-adds", f"{cost.mult_adds / 1e6:,.2f} M", help="H·W·C·k")
+    m2.metric("Parameters (k·C + k)", f"{cost.params:,}",
+              help=f"{k}·{C} = {cost.weights:,} weights + {cost.biases} biases (one per filter)")
+    m3.metric("Multiply-adds", ce.si(cost.mult_adds),
+              help=f"H'·W'·C·k = {cost.size[0]}·{cost.size[1]}·{C}·{k} = {cost.mult_adds:,} "
+              f"multiplications, one per weight at each of the {cost.size[0]} x "
+              f"{cost.size[1]} pixels the 1x1 computes"
+              + (f"; + {ce.max_pool_comparisons(k, (H, W)):,} comparisons for the max pool "
+                 "(3 per pooled value, no multiplications)" if spatial == "pool" else "") + ".")
     m4.metric("Variance kept", f"{quality.retained:.1%}",
-              help="How much of the stack the k outputs can reconstruct (best linear decoder).")
+              help=f"Share of the variance of the {scale_name} channels that the best linear "
+              "decoder recovers from the k outputs. "
+              + ("Every channel is z-scored first, so each counts once. " if standardize else
+                 "Channels with large values (usually R, G, B) dominate this share. ")
+              + "Measured on the stack before the stride or pooling: the 1x1 outputs "
+              + ("after the ReLU " if relu else "") + "at every pixel.")
 
     names = [f"out {i}" for i in range(k_out)]
     grid = figures.maps_grid(y, names, cmap=cmap, tile=320)
-    st.image(grid, caption=f"The {k_out} output maps ({H2}x{W2})")
+    st.image(grid, caption=f"The {k_out} output maps ({H2} x {W2})")
 
     d1, d2 = st.columns(2)
     maps_key = (skey, digest, relu, spatial, cmap)
@@ -141,9 +158,13 @@ with guard("computing the feature stack"):
         st.markdown(ce.depth_caption(xs, ws, bs, px, numerical=True))
 
     st.subheader("How much does a 1x1 reduction keep?")
-    cv = fc.curve(skey, fs)
-    st.image(fc.curve_png(skey, cv, C, k))
+    cv = fc.curve(skey, fs, standardize)
+    st.image(fc.curve_png(skey, cv, C, k, standardize),
+             caption=f"Variance kept of the {scale_name} channels against k, for each way of "
+             "choosing the weights (no ReLU; measured on the 1x1 outputs at every pixel, before "
+             "any stride or pooling). Change the channel scale above to compare.")
     st.caption(
-        f"Efficacy against efficiency: weights grow linearly with k (k·{C} + k), multiply-adds "
-        f"too (H·W·{C}·k = {H * W * C:,}·k). PCA is the best any linear 1x1 reduction can do."
+        f"Efficacy against efficiency: parameters grow linearly with k (k·{C} weights + k "
+        f"biases), multiply-adds too (H'·W'·{C}·k = {cost.size[0] * cost.size[1] * C:,}·k). "
+        "PCA is the best any linear 1x1 reduction can do."
     )

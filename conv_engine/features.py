@@ -14,6 +14,16 @@ Statistics (means, covariances, the SGD training set) are computed on a seeded r
 at most ``MAX_SAMPLE_PIXELS`` pixels: enough for stable estimates of a few dozen channels, and it
 keeps a 12-megapixel stack as cheap as a small one. Big maps stay float32; small statistics are
 float64.
+
+Channel scale. The channels of a stack are not on one scale: R, G and B spread over [0, 1] while
+most Gabor energies stay small, so the raw covariance is dominated by colour and "variance kept"
+mostly counts colour. With ``standardize=True`` every function here works on the z-scored stack
+``z = (x - mean) / sigma`` (per channel, over the pixel sample), whose covariance is the
+correlation matrix: each channel counts once, the usual choice for PCA on mixed features. The
+z-scoring is itself a per-channel affine map, so it is folded into the returned 1x1 weights,
+which always apply to the raw channels: ``W_raw = W_z / sigma`` (column-wise) and
+``b = b_z - W_raw @ mean``. A channel that is constant (its sigma below 1e-6 of the data's
+magnitude: rounding noise) has ``z = 0``: it gets weight 0 and adds nothing to the variance.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .networks import conv_cost
 from .ops import conv2d
 
 MAX_SAMPLE_PIXELS = 50_000
@@ -308,6 +319,36 @@ def _stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, (xc.T @ xc) / x.shape[0]
 
 
+# Below this fraction of the data's magnitude a channel's spread is float32 rounding, not signal.
+_FLAT = 1e-6
+
+
+def _flag(v: object, name: str) -> bool:
+    """A bool (Python or NumPy), or ValueError naming it."""
+    if not isinstance(v, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {v!r}")
+    return bool(v)
+
+
+def _units(x: np.ndarray, standardize: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean (C,), factors a (C,) and covariance (C, C) of the measured units ``u = a (x - mean)``.
+
+    ``a`` is 1 (raw) or 1 / sigma (z-scores; 0 for a constant channel).
+    """
+    mean, cov = _stats(x)
+    if not standardize:
+        return mean, np.ones_like(mean), cov
+    sd = np.sqrt(np.diag(cov))
+    floor = _FLAT * float(np.sqrt(mean**2 + sd**2).max())
+    a = np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > floor)
+    return mean, a, cov * np.outer(a, a)
+
+
+def _inverse(a: np.ndarray) -> np.ndarray:
+    """1 / a where a > 0, else 0: takes measured units back to centred stack units."""
+    return np.divide(1.0, a, out=np.zeros_like(a), where=a > 0)
+
+
 def _pca(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues descending (C,) and eigenvectors as rows (C, C), each row summing >= 0."""
     vals, vecs = np.linalg.eigh(cov)
@@ -317,22 +358,21 @@ def _pca(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return vals, vecs
 
 
-def _weights(method: str, k: int, mean: np.ndarray, cov: np.ndarray, seed: int):
-    """(W (k, C), b (k,)) float64 for one method, from precomputed statistics."""
+def _weights(method: str, k: int, cov: np.ndarray, seed: int) -> np.ndarray:
+    """W (k, C) float64 for one method, acting on the measured units whose covariance is cov."""
     c = cov.shape[0]
     if method == "pca":
-        w = _pca(cov)[1][:k]
-        return w, -w @ mean
+        return _pca(cov)[1][:k]
     if method == "random":
         # Rows drawn one after another: the k rows of a smaller k are the first rows of a
         # larger one, so retained variance grows with k for a fixed seed.
         w = np.random.default_rng(seed).standard_normal((k, c))
         # Unit rows: random directions, outputs on the scale of the inputs.
-        return w / np.linalg.norm(w, axis=1, keepdims=True), np.zeros(k)
+        return w / np.linalg.norm(w, axis=1, keepdims=True)
     w = np.zeros((k, c))
     for i, group in enumerate(np.array_split(np.arange(c), k)):  # k groups, not pixels
         w[i, group] = 1 / len(group)
-    return w, np.zeros(k)
+    return w
 
 
 def _method(method: object) -> str:
@@ -342,12 +382,19 @@ def _method(method: object) -> str:
 
 
 def reduction_weights(
-    stack: FeatureStack | np.ndarray, k: int, method: str, *, seed: int = 0
+    stack: FeatureStack | np.ndarray,
+    k: int,
+    method: str,
+    *,
+    seed: int = 0,
+    standardize: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights of a 1x1 convolution reducing C channels to k: ``y = W @ x + b`` at each pixel.
 
     Methods
     -------
+    On the raw channels (``standardize=False``):
+
     "pca"
         Rows of W are the top-k principal directions of the channel covariance (orthonormal),
         ``b = -W @ mean``: the best linear reduction for reconstructing x from y.
@@ -357,6 +404,13 @@ def reduction_weights(
         Output i averages the i-th of k contiguous groups of channels (``np.array_split``),
         ``b = 0``: plain average pooling across channels.
 
+    With ``standardize=True`` each method builds its rows ``W_z`` for the z-scored channels
+    ``z = (x - mean) / sigma`` instead (PCA then uses the correlation matrix), and the
+    z-scoring is folded in: ``W = W_z / sigma`` column-wise, ``b = -W @ mean``, so that
+    ``W @ x + b = W_z @ z``. PCA's outputs are then the principal components of the z-scored
+    data (centred, decorrelated); the rows of W are orthonormal only after multiplying by
+    sigma.
+
     Parameters
     ----------
     stack : FeatureStack or (C, H, W) array
@@ -364,45 +418,56 @@ def reduction_weights(
     method : "pca", "random" or "mean"
     seed : int
         Only used by "random".
+    standardize : bool
+        Choose the weights for z-scored channels (see above).
 
     Returns
     -------
     W : (k, C) float32
     b : (k,) float32
-        float32 so that ``pointwise(maps, W, b)`` stays float32 on a float32 stack.
+        float32 so that ``pointwise(maps, W, b)`` stays float32 on a float32 stack. Both always
+        apply to the raw channels of ``stack``.
     """
     maps = _maps(stack)
     k = _int_in(k, "k", 1, maps.shape[0])
     method = _method(method)
     seed = _int_in(seed, "seed", 0)
-    if method == "pca":
-        mean, cov = _stats(_sample(maps))
-    else:  # these two never look at the data
-        c = maps.shape[0]
-        mean, cov = np.zeros(c), np.zeros((c, c))
-    w, b = _weights(method, k, mean, cov, seed)
+    standardize = _flag(standardize, "standardize")
+    c = maps.shape[0]
+    if method == "pca" or standardize:
+        mean, a, cov = _units(_sample(maps), standardize)
+    else:  # random and mean on raw channels never look at the data
+        mean, a, cov = np.zeros(c), np.ones(c), np.zeros((c, c))
+    w = _weights(method, k, cov, seed) * a
+    b = -w @ mean if method == "pca" or standardize else np.zeros(k)
     return w.astype(np.float32), b.astype(np.float32)
 
 
 class ReductionCost(NamedTuple):
-    """Cost of a convolution from C to k channels on an H x W map."""
+    """Cost of a convolution from C to k channels on an H x W map (a view of ``ConvCost``)."""
 
-    params: int
-    mult_adds: int
+    params: int  # weights + biases
+    mult_adds: int  # multiplications only, over the (strided) output
 
 
-def reduction_cost(c: int, k: int, h: int, w: int, *, kernel_size: int = 1) -> ReductionCost:
-    """Parameters and multiply-adds of a stride-1 "same" convolution from C to k channels.
+def reduction_cost(
+    c: int, k: int, h: int, w: int, *, kernel_size: int = 1, stride: int = 1
+) -> ReductionCost:
+    """Parameters and multiply-adds of a "same" convolution from C to k channels, with bias.
 
-    ``params = k * C * ks**2 + k`` (weights plus one bias per output channel),
-    ``mult_adds = H * W * C * k * ks**2``. ``kernel_size=1`` is the 1x1 convolution; 3 gives the
-    3x3 convolution to the same channels, for comparison. The classic example, 200x200x50
-    through 20 1x1 filters, costs 1,020 parameters and 40,000,000 multiply-adds.
+    The app's one cost model, ``networks.conv_cost``, as a pair:
+    ``params = k * C * ks**2 + k`` (weights plus one bias per output channel) and
+    ``mult_adds = H' * W' * C * k * ks**2`` with ``H' = ceil(H / stride)``, the output actually
+    computed. ``kernel_size=1`` is the 1x1 convolution; 3 gives the 3x3 convolution to the
+    same channels, for comparison. The classic example, 200x200x50 through 20 1x1 filters,
+    costs 1,020 parameters and 40,000,000 multiply-adds; at stride 2, 10,000,000.
     """
     c, k = _int_in(c, "C", 1), _int_in(k, "k", 1)
     h, w = _int_in(h, "H", 1), _int_in(w, "W", 1)
     ks = _int_in(kernel_size, "kernel_size", 1)
-    return ReductionCost(params=k * c * ks * ks + k, mult_adds=h * w * c * k * ks * ks)
+    s = _int_in(stride, "stride", 1)
+    cost = conv_cost(c, k, ks, (h, w), stride=s, bias=True)
+    return ReductionCost(params=cost.params, mult_adds=cost.mult_adds)
 
 
 class ReductionQuality(NamedTuple):
@@ -410,7 +475,7 @@ class ReductionQuality(NamedTuple):
 
     retained: float  # fraction of the stack's variance that the k outputs can reconstruct
     mse: float  # mean squared reconstruction error per channel and pixel
-    total_variance: float  # sum of the channel variances
+    total_variance: float  # sum of the channel variances (z-scored: non-constant channels)
 
 
 def _explained(cov: np.ndarray, w: np.ndarray) -> float:
@@ -439,6 +504,7 @@ def reduction_quality(
     b: np.ndarray | None = None,
     *,
     relu: bool = False,
+    standardize: bool = False,
 ) -> ReductionQuality:
     """How much of the stack a 1x1 reduction ``y = W @ x + b`` keeps.
 
@@ -449,12 +515,25 @@ def reduction_quality(
     ``relu=True`` the outputs are ``max(W @ x + b, 0)`` and the decoder is fitted by least
     squares on the pixel sample, so b matters.
 
+    It is measured on the stack itself, pixel by pixel: the 1x1 outputs at every pixel, before
+    any stride or pooling that might follow.
+
+    With ``standardize=True`` what is reconstructed is the z-scored stack
+    ``z = (x - mean) / sigma``: S is the correlation matrix, ``tr(S)`` the number of
+    non-constant channels, each channel counts once, and ``mse`` is in z units. W and b still
+    act on the raw channels (the z-scoring is affine, so ``y`` is the same function of z with
+    ``W_z = W * sigma``); any W measured this way gets the same scale-free number, whichever
+    scale it was chosen on.
+
     Parameters
     ----------
     stack : FeatureStack or (C, H, W) array
     w : (k, C) array
+        Applied to the raw channels.
     b : (k,) array, optional (zeros)
     relu : bool
+    standardize : bool
+        Measure the variance of the z-scored channels rather than of the raw ones.
 
     Returns
     -------
@@ -462,17 +541,20 @@ def reduction_quality(
     """
     maps = _maps(stack)
     w, b = _weights_arg(w, b, maps.shape[0])
+    standardize = _flag(standardize, "standardize")
+    relu = _flag(relu, "relu")
     x = _sample(maps)
-    mean, cov = _stats(x)
+    mean, a, cov = _units(x, standardize)
     total = float(np.trace(cov))
     if relu:
         y = np.maximum(x @ w.T + b, 0)
         y1 = np.column_stack([y, np.ones(len(y))])
-        coef = np.linalg.lstsq(y1, x - mean, rcond=None)[0]
-        mse_total = float(np.mean(np.sum((x - mean - y1 @ coef) ** 2, axis=1)))
+        u = (x - mean) * a
+        coef = np.linalg.lstsq(y1, u, rcond=None)[0]
+        mse_total = float(np.mean(np.sum((u - y1 @ coef) ** 2, axis=1)))
         explained = total - mse_total
     else:
-        explained = _explained(cov, w)
+        explained = _explained(cov, w * _inverse(a))
     return _quality(explained, total, maps.shape[0])
 
 
@@ -502,11 +584,25 @@ def reduction_curve(
     *,
     methods: tuple[str, ...] = METHODS,
     seed: int = 0,
+    standardize: bool = False,
 ) -> ReductionCurve:
     """Variance retained and reconstruction error against k, for several methods at once.
 
     The channel covariance is computed once; PCA's curve is the running sum of its
-    eigenvalues, the other methods use the same measure as ``reduction_quality``.
+    eigenvalues, the other methods use the same measure as ``reduction_quality``. Entry
+    ``k - 1`` of each method equals ``reduction_quality(stack, *reduction_weights(stack, k,
+    method, seed=seed, standardize=s), standardize=s)``.
+
+    Parameters
+    ----------
+    stack : FeatureStack or (C, H, W) array
+    methods : tuple of "pca", "random", "mean"
+    seed : int
+        Only used by "random".
+    standardize : bool
+        Weights chosen for, and variance measured on, the z-scored channels: PCA's curve is
+        then the running sum of the correlation matrix's eigenvalues over the number of
+        non-constant channels.
 
     Returns
     -------
@@ -516,16 +612,17 @@ def reduction_curve(
     maps = _maps(stack)
     methods = tuple(_method(m) for m in methods)
     seed = _int_in(seed, "seed", 0)
+    standardize = _flag(standardize, "standardize")
     c, h, w = maps.shape
-    mean, cov = _stats(_sample(maps))
+    cov = _units(_sample(maps), standardize)[2]
     total = float(np.trace(cov))
     ks = np.arange(1, c + 1)
     retained, mse = {}, {}
     for m in methods:
         if m == "pca":
             explained = np.cumsum(_pca(cov)[0])
-        else:
-            explained = [_explained(cov, _weights(m, k, mean, cov, seed)[0]) for k in ks]
+        else:  # one small (k, C) problem per k, not per pixel
+            explained = [_explained(cov, _weights(m, k, cov, seed)) for k in ks]
         q = [_quality(float(e), total, c) for e in explained]
         retained[m] = np.array([x.retained for x in q])
         mse[m] = np.array([x.mse for x in q])
@@ -543,9 +640,10 @@ class LearnedReduction:
     """A 1x1 reduction learned as a per-pixel linear autoencoder C -> k -> C.
 
     ``w`` (k, C) and ``b`` (k,) float32 are the encoder, i.e. the 1x1 convolution to apply;
-    ``v`` (C, k) and ``c`` (C,) float64 the decoder. ``loss`` (steps,) float64 is each
-    minibatch's mean squared error per channel, in the stack's units; ``mse`` is the final error
-    on the whole pixel sample and ``pca_mse`` the optimum any linear reduction to k can reach.
+    ``v`` (C, k) and ``c`` (C,) float64 the decoder, back to the raw channels. ``loss``
+    (steps,) float64 is each minibatch's mean squared error per channel, in the units trained on
+    (the stack's, or z-scores when standardised); ``mse`` is the final error on the whole pixel
+    sample and ``pca_mse`` the optimum any linear reduction to k can reach, in the same units.
     """
 
     w: np.ndarray
@@ -569,6 +667,7 @@ def learn_pointwise(
     momentum: float = 0.9,
     callback: Callable[[int, float], object] | None = None,
     every: int = 10,
+    standardize: bool = False,
 ) -> LearnedReduction:
     """Learn a 1x1 reduction to k channels by minibatch stochastic gradient descent over pixels.
 
@@ -577,8 +676,12 @@ def learn_pointwise(
     on shuffled minibatches of ``batch`` pixels from a sample of at most ``MAX_SAMPLE_PIXELS``.
     Its optimum is PCA's subspace. Pixels are centred and divided by one global RMS first, a
     change of units that leaves the optimum where it is; the weights are mapped back to the
-    stack's units at the end. The step size decays from ``lr`` to 0 along a half cosine, which
-    lets the last steps settle instead of rattling at the minibatch noise level.
+    stack's units at the end. With ``standardize=True`` it learns to reconstruct the z-scored
+    channels ``z = (x - mean) / sigma`` instead, whose optimum is PCA of the correlation matrix
+    (``reduction_weights(..., "pca", standardize=True)``); the z-scoring is folded into the
+    returned encoder so it still applies to the raw channels. The step size decays from ``lr``
+    to 0 along a half cosine, which lets the last steps settle instead of rattling at the
+    minibatch noise level.
 
     ``optimizer="adam"`` scales each weight's step by running gradient moments (Adam, beta
     0.9 / 0.999): the channels of a feature stack differ a lot in variance, and it copes with
@@ -602,6 +705,8 @@ def learn_pointwise(
         Called every ``every`` steps and after the last one with the number of steps done and
         the mean minibatch loss since the previous call: a UI can draw a live loss curve.
     every : int >= 1
+    standardize : bool
+        Train on, and report losses in units of, the z-scored channels.
 
     Returns
     -------
@@ -621,12 +726,13 @@ def learn_pointwise(
         raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable, got {callback!r}")
+    standardize = _flag(standardize, "standardize")
 
     x = _sample(maps)
-    mean, cov = _stats(x)
+    mean, a, cov = _units(x, standardize)
     total = float(np.trace(cov))
     scale = np.sqrt(total / n_ch) if total > 0 else 1.0
-    xs = (x - mean) / scale
+    xs = (x - mean) * a / scale
     n = len(xs)
     batch = min(batch, n)
     rng = np.random.default_rng(seed)
@@ -672,13 +778,14 @@ def learn_pointwise(
 
     w, b, v, c = params
     err = (xs @ w.T + b) @ v.T + c - xs
-    # Back to the stack's units: y = W (x - mean) / scale + b and x = scale x_hat + mean.
-    w_raw = w / scale
+    # Back to the stack's units: y = W a (x - mean) / scale + b and x = scale x_hat / a + mean.
+    w_raw = w * a / scale
+    back = _inverse(a)[:, None] * scale
     return LearnedReduction(
         w=w_raw.astype(np.float32),
         b=(b - w_raw @ mean).astype(np.float32),
-        v=v * scale,
-        c=c * scale + mean,
+        v=v * back,
+        c=c * back[:, 0] + mean,
         loss=loss * scale**2,
         mse=float(np.mean(err**2) * scale**2),
         pca_mse=float(np.sum(_pca(cov)[0][k:]) / n_ch),

@@ -1,8 +1,12 @@
 """Why 1x1 convolutions matter, in numbers: Inception costs, receptive fields, NiN and FC = 1x1.
 
-Costs count weights and multiply-adds only (no biases); a convolution producing an
+Costs have one model, :class:`ConvCost`, used by every page. A convolution producing an
 ``H x W x C_out`` map with a ``kh x kw`` kernel over ``C_in`` channels has
-``C_out * C_in * kh * kw`` weights and does ``H * W * C_out * C_in * kh * kw`` multiply-adds.
+``C_out * C_in * kh * kw`` weights and ``C_out`` biases; its *parameters* are both (as PyTorch
+counts them) and its *multiply-adds* are the multiplications only,
+``H * W * C_out * C_in * kh * kw``, over the output it actually computes (a stride shrinks
+it). GoogLeNet's Table 1 counts weights only: compare it with ``weights``. :func:`si` and
+:func:`ratio_phrase` write the counts and their ratios the same way on every page.
 
 Receptive fields are one-dimensional per axis (layers have square kernels) and use the
 convention that input pixel centres sit at integer coordinates ``0 .. N-1``.
@@ -10,9 +14,11 @@ convention that input pixel centres sit at integer coordinates ``0 .. N-1``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from numbers import Real
 
 import numpy as np
 
@@ -40,27 +46,48 @@ def _positive_pair(v: object, name: str) -> tuple[int, int]:
     return (h, w)
 
 
+def _flag(v: object, name: str) -> bool:
+    """A bool, or ValueError naming it (1 and 0 are not accepted: they read like counts)."""
+    if not isinstance(v, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {v!r}")
+    return bool(v)
+
+
 @dataclass(frozen=True)
 class ConvCost:
-    """Weights and multiply-adds of one convolution whose output is ``size`` (h, w).
+    """Parameters and multiply-adds of one convolution whose *output* is ``size`` (h, w).
 
-    ``params = C_out * C_in * kh * kw``; ``mult_adds = h * w * params`` (biases not counted).
+    ``weights = C_out * C_in * kh * kw``, ``biases = C_out`` (0 without bias),
+    ``params = weights + biases`` (as PyTorch counts them) and
+    ``mult_adds = h * w * weights``: multiplications only, one ``kh * kw * C_in`` dot product
+    per output value (adding the bias is an addition, not a multiply-add).
     """
 
     in_channels: int
     out_channels: int
     kernel: tuple[int, int]
     size: tuple[int, int]
+    bias: bool = True
 
     @property
-    def params(self) -> int:
+    def weights(self) -> int:
         """Number of weights, ``C_out * C_in * kh * kw``."""
         return self.out_channels * self.in_channels * self.kernel[0] * self.kernel[1]
 
     @property
+    def biases(self) -> int:
+        """One bias per output channel, or 0 for a convolution without bias."""
+        return self.out_channels if self.bias else 0
+
+    @property
+    def params(self) -> int:
+        """Learned parameters, ``weights + biases``."""
+        return self.weights + self.biases
+
+    @property
     def mult_adds(self) -> int:
-        """Multiply-adds, one ``kh * kw * C_in`` dot product per output value."""
-        return self.size[0] * self.size[1] * self.params
+        """Multiply-adds, ``h * w * weights`` for the output size (h, w)."""
+        return self.size[0] * self.size[1] * self.weights
 
     @property
     def label(self) -> str:
@@ -70,29 +97,81 @@ class ConvCost:
 
 
 def conv_cost(
-    in_channels: int, out_channels: int, kernel: int | tuple[int, int], size: int | tuple[int, int]
+    in_channels: int,
+    out_channels: int,
+    kernel: int | tuple[int, int],
+    size: int | tuple[int, int],
+    *,
+    stride: int | tuple[int, int] = 1,
+    bias: bool = True,
 ) -> ConvCost:
-    """Cost of one convolution layer.
+    """Cost of one "same"-padded convolution layer: the one cost model of the app.
+
+    The output is ``ceil(h / s) x ceil(w / s)`` for an ``h x w`` input (padding "same" as in
+    TensorFlow; at stride 1 the input's size, and for a 1x1 kernel, which needs no padding,
+    ``floor((h - 1) / s) + 1``, the same number). Only output values cost multiply-adds, so a
+    stride ``s`` divides them by about ``s**2``.
 
     Parameters
     ----------
     in_channels, out_channels : int, >= 1
     kernel : int or (kh, kw), >= 1
     size : int or (h, w), >= 1
-        Spatial size of the *output* (equal to the input's for a "same" convolution).
+        Spatial size of the *input*.
+    stride : int or (sh, sw), >= 1
+    bias : bool
+        Whether the layer has one bias per output channel (counted in ``params``).
 
     Returns
     -------
     ConvCost
-        ``params = C_out * C_in * kh * kw`` and ``mult_adds = h * w * params``. The classic
-        example, 5x5 from 28x28x192 to 32 channels: ``28*28*32*5*5*192 = 120,422,400``.
+        ``weights = C_out * C_in * kh * kw``, ``params = weights + C_out`` (with bias) and
+        ``mult_adds = h' * w' * weights`` (multiplications only). The classic example, 5x5
+        from 28x28x192 to 32 channels: ``28*28*32*5*5*192 = 120,422,400`` multiply-adds,
+        ``153,600 + 32`` parameters.
     """
+    h, w = _positive_pair(size, "size")
+    sh, sw = _positive_pair(stride, "stride")
     return ConvCost(
         _positive(in_channels, "in_channels"),
         _positive(out_channels, "out_channels"),
         _positive_pair(kernel, "kernel"),
-        _positive_pair(size, "size"),
+        (-(-h // sh), -(-w // sw)),
+        _flag(bias, "bias"),
     )
+
+
+def max_pool_comparisons(
+    channels: int, size: int | tuple[int, int], kernel: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+) -> int:
+    """Comparisons of a max pool without padding: ``C * h' * w' * (kh * kw - 1)``.
+
+    Each output value is the largest of ``kh * kw`` inputs, found with ``kh * kw - 1``
+    comparisons; ``h' = floor((h - kh) / s) + 1`` (PyTorch's floor mode). A max pool has no
+    parameters and does no multiply-adds, so its work is counted apart.
+
+    Parameters
+    ----------
+    channels : int, >= 1
+    size : int or (h, w), >= 1
+        Spatial size of the pool's input; at least the kernel.
+    kernel : int or (kh, kw), >= 1
+    stride : int or (sh, sw), >= 1, optional
+        Defaults to the kernel (non-overlapping windows), as in PyTorch.
+
+    Returns
+    -------
+    int
+        A 2x2 pool of a 28x28x64 map: ``64 * 14 * 14 * 3 = 37,632`` comparisons.
+    """
+    c = _positive(channels, "channels")
+    h, w = _positive_pair(size, "size")
+    kh, kw = _positive_pair(kernel, "kernel")
+    sh, sw = (kh, kw) if stride is None else _positive_pair(stride, "stride")
+    if kh > h or kw > w:
+        raise ValueError(f"kernel must be at most size ({h}, {w}), got ({kh}, {kw})")
+    return c * ((h - kh) // sh + 1) * ((w - kw) // sw + 1) * (kh * kw - 1)
 
 
 @dataclass(frozen=True)
@@ -110,8 +189,13 @@ class BranchCost:
     naive_layers: tuple[ConvCost, ...]
 
     @property
-    def params(self) -> int:
+    def weights(self) -> int:
         """Weights of the branch with its 1x1 reduction."""
+        return sum(c.weights for c in self.layers)
+
+    @property
+    def params(self) -> int:
+        """Parameters (weights + biases) of the branch with its 1x1 reduction."""
         return sum(c.params for c in self.layers)
 
     @property
@@ -120,8 +204,13 @@ class BranchCost:
         return sum(c.mult_adds for c in self.layers)
 
     @property
-    def naive_params(self) -> int:
+    def naive_weights(self) -> int:
         """Weights of the branch without the reduction."""
+        return sum(c.weights for c in self.naive_layers)
+
+    @property
+    def naive_params(self) -> int:
+        """Parameters (weights + biases) of the branch without the reduction."""
         return sum(c.params for c in self.naive_layers)
 
     @property
@@ -130,12 +219,21 @@ class BranchCost:
         return sum(c.mult_adds for c in self.naive_layers)
 
 
+# What the "naive" figures of an Inception module mean, for labels and captions.
+NAIVE_INCEPTION = (
+    "without the 3x3/5x5 reductions: the 3x3 and 5x5 convolutions applied straight to the "
+    "input, the 1x1 branch and the pool projection kept, so the output is the same"
+)
+
+
 @dataclass(frozen=True)
 class InceptionCost:
-    """Cost of an Inception module with and without its 1x1 reductions.
+    """Cost of an Inception module with and without its 3x3/5x5 1x1 reductions.
 
     ``branches`` are, in order, "1x1", "3x3", "5x5" and "pool proj" (see :class:`BranchCost`);
     every branch keeps the spatial ``size`` and the outputs are concatenated along channels.
+    The ``naive_*`` figures are the module :data:`NAIVE_INCEPTION` describes (not the paper's
+    Figure 2a, whose pool branch passes its input channels through without a projection).
     """
 
     in_channels: int
@@ -148,8 +246,13 @@ class InceptionCost:
         return sum(b.out_channels for b in self.branches)
 
     @property
+    def weights(self) -> int:
+        """Weights with the 1x1 reductions (what GoogLeNet's Table 1 counts as params)."""
+        return sum(b.weights for b in self.branches)
+
+    @property
     def params(self) -> int:
-        """Weights with the 1x1 reductions (no biases)."""
+        """Parameters (weights + biases) with the 1x1 reductions."""
         return sum(b.params for b in self.branches)
 
     @property
@@ -158,18 +261,24 @@ class InceptionCost:
         return sum(b.mult_adds for b in self.branches)
 
     @property
+    def naive_weights(self) -> int:
+        """Weights with 3x3 and 5x5 applied straight to the input (pool projection kept)."""
+        return sum(b.naive_weights for b in self.branches)
+
+    @property
     def naive_params(self) -> int:
-        """Weights with 3x3 and 5x5 applied straight to the input."""
+        """Parameters (weights + biases) with 3x3 and 5x5 applied straight to the input."""
         return sum(b.naive_params for b in self.branches)
 
     @property
     def naive_mult_adds(self) -> int:
-        """Multiply-adds with 3x3 and 5x5 applied straight to the input."""
+        """Multiply-adds with 3x3 and 5x5 applied straight to the input (pool proj. kept)."""
         return sum(b.naive_mult_adds for b in self.branches)
 
     @property
     def savings(self) -> float:
-        """``naive_mult_adds / mult_adds``: how many times cheaper the reductions make it."""
+        """``naive_mult_adds / mult_adds``: how many times cheaper the reductions make it
+        (below 1 when a "reduction" has more channels than the convolution after it)."""
         return self.naive_mult_adds / self.mult_adds
 
 
@@ -193,6 +302,26 @@ GOOGLENET_INCEPTION: dict[str, tuple[int, ...]] = {
     "5b": (832, 7, 384, 192, 384, 48, 128, 128),
 }
 
+# The same rows' "params" and "ops" columns as printed in Table 1: params in K = 1024 weights
+# (no biases; 3a's 163,328 weights are 159.5 K, printed 159K), ops in M = 10**6 multiply-adds.
+GOOGLENET_PRINTED: dict[str, tuple[int, int]] = {
+    "3a": (159, 128),
+    "3b": (380, 304),
+    "4a": (364, 73),
+    "4b": (437, 88),
+    "4c": (463, 100),
+    "4d": (580, 119),
+    "4e": (840, 170),
+    "5a": (1072, 54),
+    "5b": (1388, 71),
+}
+PAPER_K = 1024  # the paper's "K" of params
+PAPER_M = 10**6  # the paper's "M" of ops
+# A printed figure further than this from the module's own columns is flagged. Table 1 rounds
+# to whole K and M and some rows are a little off (4d, 5b: under 2 %); 4c's params and 5a's
+# params and ops are off by 5-7 %.
+PAPER_TOLERANCE = 0.02
+
 
 def inception_cost(
     in_channels: int,
@@ -203,19 +332,23 @@ def inception_cost(
     n5x5_reduce: int,
     n5x5: int,
     pool_proj: int,
+    *,
+    bias: bool = True,
 ) -> InceptionCost:
-    """Weights and multiply-adds of an Inception module, with and without 1x1 reductions.
+    """Parameters and multiply-adds of an Inception module, with and without 1x1 reductions.
 
-    Branches (all "same", so every output is ``size``; ``C = in_channels``, ``HW = h * w``):
+    Branches (all "same", so every output is ``size``; ``C = in_channels``, ``HW = h * w``),
+    counted in weights:
 
-    - 1x1: ``C * n1x1`` weights;
+    - 1x1: ``C * n1x1``;
     - 3x3: 1x1 to ``n3x3_reduce`` then 3x3, ``C * r3 + r3 * n3x3 * 9``
       (naive: ``C * n3x3 * 9``);
     - 5x5: 1x1 to ``n5x5_reduce`` then 5x5, ``C * r5 + r5 * n5x5 * 25``
       (naive: ``C * n5x5 * 25``);
     - pool: 3x3 max pool (stride 1) then 1x1 to ``pool_proj``, ``C * pool_proj`` in both.
 
-    ``mult_adds = HW * params`` since every layer keeps the spatial size.
+    ``params = weights + biases`` (one bias per output channel of every convolution, when
+    ``bias``); ``mult_adds = HW * weights`` since every layer keeps the spatial size.
 
     Parameters
     ----------
@@ -224,15 +357,19 @@ def inception_cost(
         Spatial size of the input (and of every branch's output).
     n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj : int, >= 1
         Output channels of each convolution, as in GoogLeNet's Table 1.
+    bias : bool
+        Whether the convolutions have biases (counted in ``params``, never in ``weights``).
 
     Returns
     -------
     InceptionCost
-        ``params``, ``mult_adds``, ``naive_params``, ``naive_mult_adds``, ``out_channels``
-        and the per-branch breakdown ``branches``.
+        ``weights``, ``params``, ``mult_adds``, their ``naive_*`` counterparts (see
+        :data:`NAIVE_INCEPTION`), ``out_channels`` and the per-branch breakdown ``branches``.
+        Module 3a: 163,328 weights, 128,049,152 multiply-adds.
     """
     c = _positive(in_channels, "in_channels")
     hw = _positive_pair(size, "size")
+    b = _flag(bias, "bias")
     n = {
         name: _positive(v, name)
         for name, v in zip(
@@ -242,7 +379,7 @@ def inception_cost(
     }
 
     def conv(cin: int, cout: int, k: int) -> ConvCost:
-        return ConvCost(cin, cout, (k, k), hw)
+        return ConvCost(cin, cout, (k, k), hw, b)
 
     branches = (
         BranchCost("1x1", n["n1x1"], (conv(c, n["n1x1"], 1),), (conv(c, n["n1x1"], 1),)),
@@ -266,22 +403,110 @@ def inception_cost(
     return InceptionCost(c, hw, branches)
 
 
-def googlenet_table() -> list[dict[str, object]]:
-    """One row per GoogLeNet Inception module: its name, INCEPTION_FIELDS and its costs.
+def _tolerance(v: object) -> float:
+    """A finite real >= 0, or ValueError naming ``tolerance``."""
+    if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v) or v < 0:
+        raise ValueError(f"tolerance must be a finite number >= 0, got {v!r}")
+    return float(v)
 
-    Keys: ``"module"``, the INCEPTION_FIELDS, ``"out_channels"``, ``"params"``,
-    ``"mult_adds"``, ``"naive_params"``, ``"naive_mult_adds"`` (all ints but the name).
+
+def googlenet_table(tolerance: float = PAPER_TOLERANCE) -> list[dict[str, object]]:
+    """One row per GoogLeNet Inception module: its columns, its costs and the paper's figures.
+
+    Keys: ``"module"``, the INCEPTION_FIELDS, ``"out_channels"``, ``"weights"``,
+    ``"params"`` (weights + biases), ``"mult_adds"``, ``"naive_weights"``, ``"naive_params"``,
+    ``"naive_mult_adds"`` (ints; ``naive`` as in :data:`NAIVE_INCEPTION`); then Table 1 as
+    printed, ``"paper_params_k"`` and ``"paper_ops_m"`` (:data:`GOOGLENET_PRINTED`), the
+    computed ``"weights_k" = weights / 1024`` and ``"ops_m" = mult_adds / 10**6`` (floats),
+    ``"params_diff" = paper_params_k / weights_k - 1`` and ``"ops_diff"`` likewise, and
+    ``"params_agree"``, ``"ops_agree"``: ``abs(diff) <= tolerance``.
+
+    Parameters
+    ----------
+    tolerance : float, >= 0
+        Largest relative difference between a printed and a computed figure called agreement.
     """
+    tol = _tolerance(tolerance)
     rows = []
     for name, values in GOOGLENET_INCEPTION.items():
         cost = inception_cost(*values)
+        paper_k, paper_m = GOOGLENET_PRINTED[name]
+        weights_k, ops_m = cost.weights / PAPER_K, cost.mult_adds / PAPER_M
+        params_diff, ops_diff = paper_k / weights_k - 1, paper_m / ops_m - 1
         rows.append(
             {"module": name, **dict(zip(INCEPTION_FIELDS, values, strict=True)),
-             "out_channels": cost.out_channels, "params": cost.params,
-             "mult_adds": cost.mult_adds, "naive_params": cost.naive_params,
-             "naive_mult_adds": cost.naive_mult_adds}
+             "out_channels": cost.out_channels, "weights": cost.weights, "params": cost.params,
+             "mult_adds": cost.mult_adds, "naive_weights": cost.naive_weights,
+             "naive_params": cost.naive_params, "naive_mult_adds": cost.naive_mult_adds,
+             "paper_params_k": paper_k, "paper_ops_m": paper_m, "weights_k": weights_k,
+             "ops_m": ops_m, "params_diff": params_diff, "ops_diff": ops_diff,
+             "params_agree": abs(params_diff) <= tol, "ops_agree": abs(ops_diff) <= tol}
         )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing costs: one format for every page
+
+_PREFIXES = ("", "k", "M", "G", "T", "P", "E")
+
+
+def _real(v: object, name: str) -> float:
+    """A finite real number, or ValueError naming it."""
+    if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {v!r}")
+    return float(v)
+
+
+def si(n: float, digits: int = 1) -> str:
+    """A count with a decimal (SI) prefix: ``"120.4 M"``, ``"1.6 G"``, ``"2.1 T"``.
+
+    Below 1000 the number itself (``"950"``; a float with ``digits`` decimals); above, the
+    largest prefix of k, M, G, T, P, E (powers of 1000) that leaves less than 1000 after
+    rounding, so 999,960 is ``"1.0 M"``, never ``"1000.0 k"``.
+
+    Parameters
+    ----------
+    n : int or float, finite
+        Negative numbers keep their sign.
+    digits : int, 0..6
+        Decimals after the point.
+    """
+    x = _real(n, "n")
+    d = _int(digits, "digits")
+    if not 0 <= d <= 6:
+        raise ValueError(f"digits must be from 0 to 6, got {d}")
+    sign, x = ("-" if x < 0 else ""), abs(x)
+    if round(x, d) < 1000:
+        if float(n).is_integer():
+            return f"{sign}{int(x)}"
+        return f"{sign}{x:.{d}f}"
+    for i, prefix in enumerate(_PREFIXES[1:], start=1):
+        v = x / 1000**i
+        if round(v, d) < 1000 or prefix == _PREFIXES[-1]:
+            return f"{sign}{v:,.{d}f} {prefix}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def ratio_phrase(a: float, b: float) -> str:
+    """How ``a`` compares with ``b``: ``"4.0x fewer"``, ``"1.25x more"``, ``"the same"``.
+
+    The ratio is always >= 1 (``b / a`` "fewer", ``a / b`` "more"), with two decimals below
+    2x, one below 100x, none above; a ratio that rounds to 1.00 is ``"about the same"``.
+
+    Parameters
+    ----------
+    a, b : int or float, > 0
+    """
+    x, y = _real(a, "a"), _real(b, "b")
+    for v, name in ((x, "a"), (y, "b")):
+        if v <= 0:
+            raise ValueError(f"{name} must be > 0, got {v!r}")
+    if x == y:
+        return "the same"
+    r, word = (y / x, "fewer") if x < y else (x / y, "more")
+    text = f"{r:.2f}" if r < 2 else f"{r:.1f}" if r < 100 else f"{r:,.0f}"
+    return "about the same" if text == "1.00" else f"{text}x {word}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -796,7 +1021,12 @@ def data_kept(
 
 __all__ = [
     "GOOGLENET_INCEPTION",
+    "GOOGLENET_PRINTED",
     "INCEPTION_FIELDS",
+    "NAIVE_INCEPTION",
+    "PAPER_K",
+    "PAPER_M",
+    "PAPER_TOLERANCE",
     "BranchCost",
     "ConvCost",
     "DataKept",
@@ -811,10 +1041,13 @@ __all__ = [
     "inception_cost",
     "input_mask",
     "input_region",
+    "max_pool_comparisons",
     "mlp_as_1x1",
     "mlp_per_pixel",
     "mlp_pointwise",
     "random_mlp",
+    "ratio_phrase",
     "receptive_field",
     "score_map",
+    "si",
 ]

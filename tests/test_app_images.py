@@ -99,15 +99,16 @@ def test_inception_classic_example_and_module_numbers():
     at = _app("app_pages/inception.py")
     _no_errors(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["5x5 straight on 28x28x192 → 32"] == "120.4 M mult-adds"
-    assert metrics["1x1 to 16 first, then 5x5 → 32"] == "12.4 M"
-    # module 3a by hand: 1x1 64; 3x3 96 then 128; 5x5 16 then 32; pool proj 32
-    params = 192 * 64 + 192 * 96 + 96 * 128 * 9 + 192 * 16 + 16 * 32 * 25 + 192 * 32
-    assert metrics["Weights"] == f"{params:,}"
-    assert metrics["Output"] == "28x28x256"
+    assert metrics["Mult-adds, 5x5 directly"] == "120.4 M"
+    assert metrics["Mult-adds, 1x1 then 5x5"] == "12.4 M"
+    # module 3a by hand: 1x1 64; 3x3 96 then 128; 5x5 16 then 32; pool proj 32; with biases
+    weights = 192 * 64 + 192 * 96 + 96 * 128 * 9 + 192 * 16 + 16 * 32 * 25 + 192 * 32
+    biases = 64 + 96 + 128 + 16 + 32 + 32
+    assert metrics["Params (weights + biases)"] == f"{weights + biases:,}"
+    assert metrics["Output channels"] == "256"
 
 
 def test_inception_custom_module_from_url():
-    at = _app("app_pages/inception.py", module="Custom")
+    at = _app("app_pages/inception.py", module="Custom")  # older links carried the label
     _no_errors(at)
-    assert not at.number_input(key="in_channels-custom").disabled
+    assert not at.number_input(key="inc-cin").disabled

@@ -517,7 +517,7 @@ def test_inception_cost(c, size, channels):
     if ok:
         n1, _, n3, _, n5, pool = channels
         assert cost.out_channels == n1 + n3 + n5 + pool
-        assert cost.naive_params == c * (n1 + 9 * n3 + 25 * n5 + pool)
+        assert cost.naive_weights == c * (n1 + 9 * n3 + 25 * n5 + pool)
         assert cost.savings > 0
 
 

@@ -34,20 +34,20 @@ from conv_engine.ops import conv2d, max_pool2d
 
 def test_classic_5x5_example_with_and_without_a_1x1_reduction():
     direct = conv_cost(192, 32, 5, 28)
-    assert direct.params == 32 * 5 * 5 * 192
+    assert direct.weights == 32 * 5 * 5 * 192
     assert direct.mult_adds == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
 
     reduce, conv = conv_cost(192, 16, 1, 28), conv_cost(16, 32, 5, 28)
     assert reduce.mult_adds == 28 * 28 * 16 * 192 == 2_408_448
     assert conv.mult_adds == 28 * 28 * 32 * 5 * 5 * 16 == 10_035_200
     assert reduce.mult_adds + conv.mult_adds == 12_443_648
-    assert reduce.params + conv.params == 16 * 192 + 32 * 5 * 5 * 16
+    assert reduce.weights + conv.weights == 16 * 192 + 32 * 5 * 5 * 16
 
 
 def test_conv_cost_rectangular_kernel_and_size():
     c = conv_cost(3, 8, (3, 5), (10, 20))
     assert c.kernel == (3, 5) and c.size == (10, 20)
-    assert c.params == 8 * 3 * 3 * 5
+    assert c.weights == 8 * 3 * 3 * 5
     assert c.mult_adds == 10 * 20 * 8 * 3 * 3 * 5
     assert c.label == "3x5, 3 -> 8"
 
@@ -56,21 +56,21 @@ def test_inception_3a_by_hand():
     cost = inception_cost(*GOOGLENET_INCEPTION["3a"])
     params = 192 * 64 + (192 * 96 + 96 * 128 * 9) + (192 * 16 + 16 * 32 * 25) + 192 * 32
     naive = 192 * 64 + 192 * 128 * 9 + 192 * 32 * 25 + 192 * 32
-    assert cost.params == params
+    assert cost.weights == params
     assert cost.mult_adds == params * 28 * 28
-    assert cost.naive_params == naive
+    assert cost.naive_weights == naive
     assert cost.naive_mult_adds == naive * 28 * 28
     assert cost.out_channels == 64 + 128 + 32 + 32
     assert cost.savings == pytest.approx(naive / params)
 
     by_name = {b.name: b for b in cost.branches}
     assert list(by_name) == ["1x1", "3x3", "5x5", "pool proj"]
-    assert by_name["3x3"].params == 192 * 96 + 96 * 128 * 9
-    assert by_name["3x3"].naive_params == 192 * 128 * 9
+    assert by_name["3x3"].weights == 192 * 96 + 96 * 128 * 9
+    assert by_name["3x3"].naive_weights == 192 * 128 * 9
     assert by_name["5x5"].mult_adds == (192 * 16 + 16 * 32 * 25) * 28 * 28
     assert by_name["5x5"].naive_mult_adds == 192 * 32 * 25 * 28 * 28
     # The pool branch is the same with or without reductions: pool then its 1x1 projection.
-    assert by_name["pool proj"].params == by_name["pool proj"].naive_params == 192 * 32
+    assert by_name["pool proj"].weights == by_name["pool proj"].naive_weights == 192 * 32
     assert [b.out_channels for b in cost.branches] == [64, 128, 32, 32]
 
 
@@ -78,14 +78,14 @@ def test_inception_4e_and_5b_by_hand():
     e = inception_cost(*GOOGLENET_INCEPTION["4e"])
     p4e = 528 * 256 + (528 * 160 + 160 * 320 * 9) + (528 * 32 + 32 * 128 * 25) + 528 * 128
     n4e = 528 * 256 + 528 * 320 * 9 + 528 * 128 * 25 + 528 * 128
-    assert (e.params, e.mult_adds) == (p4e, p4e * 14 * 14)
-    assert (e.naive_params, e.naive_mult_adds) == (n4e, n4e * 14 * 14)
+    assert (e.weights, e.mult_adds) == (p4e, p4e * 14 * 14)
+    assert (e.naive_weights, e.naive_mult_adds) == (n4e, n4e * 14 * 14)
 
     b = inception_cost(*GOOGLENET_INCEPTION["5b"])
     p5b = 832 * 384 + (832 * 192 + 192 * 384 * 9) + (832 * 48 + 48 * 128 * 25) + 832 * 128
     n5b = 832 * 384 + 832 * 384 * 9 + 832 * 128 * 25 + 832 * 128
-    assert (b.params, b.mult_adds) == (p5b, p5b * 7 * 7)
-    assert (b.naive_params, b.naive_mult_adds) == (n5b, n5b * 7 * 7)
+    assert (b.weights, b.mult_adds) == (p5b, p5b * 7 * 7)
+    assert (b.naive_weights, b.naive_mult_adds) == (n5b, n5b * 7 * 7)
     assert b.out_channels == 1024  # GoogLeNet's final feature width before average pooling
 
 
@@ -106,8 +106,8 @@ def test_googlenet_table_rows():
     r4a = rows[2]
     assert tuple(r4a[f] for f in INCEPTION_FIELDS) == (480, 14, 192, 96, 208, 16, 48, 64)
     p4a = 480 * 192 + (480 * 96 + 96 * 208 * 9) + (480 * 16 + 16 * 48 * 25) + 480 * 64
-    assert r4a["params"] == p4a and r4a["mult_adds"] == p4a * 14 * 14
-    assert r4a["naive_params"] == 480 * 192 + 480 * 208 * 9 + 480 * 48 * 25 + 480 * 64
+    assert r4a["weights"] == p4a and r4a["mult_adds"] == p4a * 14 * 14
+    assert r4a["naive_weights"] == 480 * 192 + 480 * 208 * 9 + 480 * 48 * 25 + 480 * 64
     assert r4a["out_channels"] == 512
     assert all(r["naive_mult_adds"] > r["mult_adds"] for r in rows)
 
@@ -115,9 +115,9 @@ def test_googlenet_table_rows():
 def test_inception_rectangular_size_scales_only_the_mult_adds():
     square = inception_cost(64, 1, 16, 8, 16, 4, 8, 8)
     rect = inception_cost(64, (3, 5), 16, 8, 16, 4, 8, 8)
-    assert rect.params == square.params
+    assert rect.weights == square.weights
     assert rect.mult_adds == 15 * square.mult_adds
-    assert rect.naive_mult_adds == 15 * square.naive_params
+    assert rect.naive_mult_adds == 15 * square.naive_weights
 
 
 @pytest.mark.parametrize(

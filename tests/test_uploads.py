@@ -23,7 +23,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from conv_engine.images import CMYK, CORRUPT, EMPTY, FLATTENED, GREYSCALE, NOT_AN_IMAGE, SIXTEEN_BIT
-from ui.image_input import UPLOAD
+from ui.image_input import UPLOAD, UPLOAD_PROMPT
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/your_image.py"
@@ -80,7 +80,7 @@ def upload_page() -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="img-image").value == UPLOAD
-    assert [i.value for i in at.info] == ["Choose a file to see its feature maps."]
+    assert [i.value for i in at.info] == [UPLOAD_PROMPT]
     return at
 
 
@@ -118,7 +118,8 @@ def assert_renders(at: AppTest, size: tuple[int, int], expected_notes: list[str]
     """Rendered without an error: working size (width, height), notes, maps present."""
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert input_caption(at) == f"your image: {size[0]}x{size[1]} pixels (working size)"
+    assert input_caption(at) == (f"your image: {size[1]} x {size[0]} pixels "
+                                 "(height x width, working size)")
     assert notes(at) == expected_notes
     assert maps_shown(at), captions(at)
 
@@ -378,7 +379,7 @@ def test_a_class_worth_of_files_in_one_session():
             assert_renders(at, case.size, case.notes)
     at.file_uploader(key="img-upload").set_value(None).run()
     assert not at.exception and not at.error
-    assert [i.value for i in at.info] == ["Choose a file to see its feature maps."]
+    assert [i.value for i in at.info] == [UPLOAD_PROMPT]
 
 
 def test_file_names_are_never_shown():

@@ -21,6 +21,12 @@ METHOD_LABELS = {
     "hand": "Set by hand",
 }
 SPATIAL = {"none": "none", "s2": "stride 2", "s3": "stride 3", "pool": "2x2 max pooling"}
+STRIDES = {"s2": 2, "s3": 3}  # the strided choices of SPATIAL
+# Channel scale of the data-driven weights and of "Variance kept": the URL holds the short name.
+SCALES = {
+    "std": "standardised: every channel z-scored (mean 0, variance 1), so each counts once",
+    "raw": "raw: channel values as computed (channels with large values dominate)",
+}
 
 
 @st.cache_resource(max_entries=6, show_spinner="Computing the feature stack…")
@@ -30,25 +36,38 @@ def stack(image_key: str, _rgb: np.ndarray, orientations: int, scales: int) -> c
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def weights(stack_key: tuple, _stack: ce.FeatureStack, k: int, method: str, seed: int):
-    return ce.reduction_weights(_stack, k, method, seed=seed)
+def weights(stack_key: tuple, _stack: ce.FeatureStack, k: int, method: str, seed: int,
+            standardize: bool = False):
+    return ce.reduction_weights(_stack, k, method, seed=seed, standardize=standardize)
 
 
 @st.cache_data(max_entries=16, show_spinner="Measuring what each reduction keeps…")
-def curve(stack_key: tuple, _stack: ce.FeatureStack) -> ce.ReductionCurve:
-    return ce.reduction_curve(_stack)
+def curve(stack_key: tuple, _stack: ce.FeatureStack, standardize: bool) -> ce.ReductionCurve:
+    return ce.reduction_curve(_stack, standardize=standardize)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# No Streamlit element inside: a cache hit would replay it into a container of an earlier run
+# (CacheReplayClosureError). Streamlit's own spinner shows while a miss trains.
+@st.cache_data(max_entries=16, show_spinner="Training the 1x1 convolution by SGD…")
 def learned(stack_key: tuple, _stack: ce.FeatureStack, k: int, steps: int, lr: float, seed: int,
-            _callback=None) -> ce.LearnedReduction:
-    return ce.learn_pointwise(_stack, k, steps=steps, lr=lr, seed=seed, callback=_callback,
-                              every=max(1, steps // 100))
+            standardize: bool) -> ce.LearnedReduction:
+    return ce.learn_pointwise(_stack, k, steps=steps, lr=lr, seed=seed, standardize=standardize)
+
+
+def loss_curve(loss: np.ndarray, points: int = 100) -> dict[str, np.ndarray]:
+    """Per-step losses averaged over ``points`` equal runs of steps, for a readable chart.
+
+    Returns columns "step" (the last step of each run) and "loss" (the run's mean loss).
+    """
+    every = max(1, len(loss) // points)
+    n = len(loss) // every
+    means = loss[: n * every].reshape(n, every).mean(axis=1)
+    return {"step": np.arange(1, n + 1) * every, "loss": means}
 
 
 def apply(maps: np.ndarray, w: np.ndarray, b: np.ndarray, relu: bool, spatial: str) -> np.ndarray:
     """The 1x1 convolution, optional ReLU, then the chosen spatial reduction."""
-    stride = {"s2": 2, "s3": 3}.get(spatial, 1)
+    stride = STRIDES.get(spatial, 1)
     if stride > 1:  # a strided 1x1 convolution only ever reads every s-th pixel
         y = ce.conv2d(maps, w[:, :, None, None], b, stride=stride)
     else:
@@ -68,9 +87,12 @@ def reduced(stack_key: tuple, _stack: ce.FeatureStack, w_key: bytes, _w: np.ndar
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int) -> bytes:
+def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int,
+              standardize: bool) -> bytes:
     """The retained-variance plot as PNG bytes (matplotlib takes a few hundred ms to draw)."""
-    return figures.fig_png(figures.retained_figure(_curve.ks, _curve.retained, channels + 1, k))
+    of = "z-scored channels" if standardize else "raw channels"
+    return figures.fig_png(figures.retained_figure(_curve.ks, _curve.retained, channels + 1, k,
+                                                   ylabel=f"variance kept (%), {of}"))
 
 
 # The downloads get their bytes with the page, cached: a file made on click (a callable) or

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 CMAPS = ("viridis", "magma", "cividis", "gray", "coolwarm")
 _LABEL_H = 22
 _GAP = 6
+_FONT_SIZE = 14
+_LABEL_X, _LABEL_Y = 2, 3  # where a label starts inside its tile
 
 
 def _lut(cmap: str) -> np.ndarray:
@@ -41,22 +43,34 @@ def maps_grid(
 ) -> Image.Image:
     """A (C, H, W) stack as one labelled image: one tile per channel, each stretched alone.
 
-    Tiles are at most ``tile`` pixels on their longest side; ``cols`` defaults to a
-    near-square layout.
+    Maps larger than ``tile`` are subsampled to at most ``tile`` pixels on their longest side;
+    smaller ones are enlarged by a whole factor (nearest neighbour: every pixel stays a crisp
+    square) up to ``tile``, so a 1x1 or 8x8 image is still visible and its labels fit. Each
+    tile's slot is at least as wide as the widest label, which therefore never runs into the
+    next tile (a very narrow map keeps its width and sits at the left of its slot). ``cols``
+    defaults to a near-square layout.
     """
     maps = _fit(np.asarray(maps, dtype=np.float32), tile)
     c, h, w = maps.shape
-    cols = cols or max(1, min(c, int(np.ceil(np.sqrt(c * h / w)))))
+    names = [str(n) for n in names]
+    if len(names) != c:
+        raise ValueError(f"names must have one entry per map ({c}), got {len(names)}")
+    zoom = max(1, tile // max(h, w))
+    h, w = h * zoom, w * zoom
+    font = ImageFont.load_default(size=_FONT_SIZE)
+    label_w = max((font.getbbox(n)[2] for n in names), default=0)
+    slot = max(w, _LABEL_X + label_w + _LABEL_X)
+    cols = cols or max(1, min(c, int(np.ceil(np.sqrt(c * h / slot)))))
     rows = -(-c // cols)
-    canvas = Image.new("RGB", (cols * (w + _GAP) - _GAP, rows * (h + _LABEL_H + _GAP) - _GAP),
+    canvas = Image.new("RGB", (cols * (slot + _GAP) - _GAP, rows * (h + _LABEL_H + _GAP) - _GAP),
                        "white")
     draw = ImageDraw.Draw(canvas)
-    font = ImageFont.load_default(size=14)
     for i in range(c):
         r, col = divmod(i, cols)
-        x, y = col * (w + _GAP), r * (h + _LABEL_H + _GAP)
-        draw.text((x + 2, y + 3), str(names[i]), fill=(7, 54, 66), font=font)
-        canvas.paste(Image.fromarray(colorize(maps[i], cmap)), (x, y + _LABEL_H))
+        x, y = col * (slot + _GAP), r * (h + _LABEL_H + _GAP)
+        draw.text((x + _LABEL_X, y + _LABEL_Y), names[i], fill=(7, 54, 66), font=font)
+        rgb = colorize(maps[i], cmap).repeat(zoom, axis=0).repeat(zoom, axis=1)
+        canvas.paste(Image.fromarray(rgb), (x, y + _LABEL_H))
     return canvas
 
 
@@ -68,8 +82,12 @@ def fig_png(fig) -> bytes:
     return buf.getvalue()
 
 
-def retained_figure(ks, retained: dict[str, np.ndarray], params, current_k: int):
-    """Variance retained against k for each method, parameters on the top axis."""
+def retained_figure(ks, retained: dict[str, np.ndarray], params, current_k: int, *,
+                    ylabel: str = "variance retained (%)"):
+    """Variance retained against k for each method, parameters on the top axis.
+
+    ``ylabel`` says what the variance is measured on (raw or standardised channels).
+    """
     labels = {"pca": "PCA (optimal)", "random": "random", "mean": "channel mean",
               "learned": "learned (SGD)"}
     fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=110)
@@ -77,7 +95,7 @@ def retained_figure(ks, retained: dict[str, np.ndarray], params, current_k: int)
         ax.plot(ks, 100 * np.asarray(ys), marker="o", ms=3, label=labels.get(name, name))
     ax.axvline(current_k, color="#073642", lw=1, ls="--")
     ax.set_xlabel("output channels k of the 1x1 convolution")
-    ax.set_ylabel("variance retained (%)")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)

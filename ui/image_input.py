@@ -11,6 +11,8 @@ from ui import links
 
 UPLOAD_TYPES = list(ce.images.EXTENSIONS)
 UPLOAD = "upload"  # the picker's option (and URL value) for an uploaded file
+UPLOAD_PROMPT = ("Choose a file to see its feature maps. (A link never carries an uploaded "
+                 "image: after opening one, upload the file again.)")
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading the image…")
@@ -42,8 +44,7 @@ def pick_image(key: str, *, work_side: int = 512) -> tuple[str, str, ce.LoadedIm
         help="The image stays in memory on the server and is never stored.",
     )
     if f is None:
-        st.info("Choose a file to see its feature maps. (A link never carries an uploaded "
-                "image: after opening one, upload the file again.)", icon="⬆️")
+        st.info(UPLOAD_PROMPT, icon="⬆️")
         return None
     data = f.getvalue()
     digest = hashlib.sha256(data).hexdigest()
