@@ -56,7 +56,8 @@ with guard("computing the feature stack"):
                            format_func=fc.SPATIAL.get)
     scale = links.choice(
         st.radio, "Channel scale", list(fc.SCALES), "std", "scale",
-        captions=list(fc.SCALES.values()), horizontal=True,
+        format_func=lambda v: fc.SCALES[v][0], captions=[c for _, c in fc.SCALES.values()],
+        horizontal=True,
         help="The scale the PCA, random and channel-mean weights are chosen on, SGD trains on "
         "and “Variance kept” is measured on. Standardised: each channel is z-scored over the "
         "image, the usual choice for PCA on features of different units. Raw: R, G and B, "

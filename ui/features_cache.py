@@ -23,9 +23,10 @@ METHOD_LABELS = {
 SPATIAL = {"none": "none", "s2": "stride 2", "s3": "stride 3", "pool": "2x2 max pooling"}
 STRIDES = {"s2": 2, "s3": 3}  # the strided choices of SPATIAL
 # Channel scale of the data-driven weights and of "Variance kept": the URL holds the short name.
+# The channel scales: URL value -> (label, caption).
 SCALES = {
-    "std": "standardised: every channel z-scored (mean 0, variance 1), so each counts once",
-    "raw": "raw: channel values as computed (channels with large values dominate)",
+    "std": ("Standardised", "every channel z-scored (mean 0, variance 1): each counts once"),
+    "raw": ("Raw", "channel values as computed: channels with large values dominate"),
 }
 
 
