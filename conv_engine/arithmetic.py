@@ -426,7 +426,12 @@ def _out_cell(spec: ConvSpec, r: object, c: object) -> Pair:
 
 
 def describe(spec: ConvSpec) -> str:
-    """The output-size formula with the spec's numbers substituted, one line per axis."""
+    """The output-size formula with the spec's numbers substituted, one line per axis.
+
+    A transposed convolution gets a third line saying how it is drawn: as in the guide, a
+    direct convolution over the input with ``s - 1`` zeros between cells, padded by
+    ``k_eff - 1 - p`` (plus ``a`` at the bottom/right), with the kernel rotated 180°.
+    """
     require(spec, ConvSpec, "spec")
     lines = []
     for axis, name in ((0, "height"), (1, "width")):
@@ -448,7 +453,30 @@ def describe(spec: ConvSpec) -> str:
                 f"{name}: {keff}o = ⌊(i + 2p - k_eff)/s⌋ + 1 = ⌊({i} + {ptxt} - {k_eff})/{s}⌋ + 1"
                 f" = {o}"
             )
+    if spec.transposed:
+        lines.append(_drawn_as(spec))
     return "\n".join(lines)
+
+
+def _axes(values: tuple[object, object]) -> str:
+    """One value for both axes when they agree, else 'h (height), w (width)'."""
+    h, w = map(str, values)
+    return h if h == w else f"{h} (height), {w} (width)"
+
+
+def _drawn_as(spec: ConvSpec) -> str:
+    """How the guide draws a transposed convolution, with the spec's numbers."""
+    k_eff = [effective_kernel(k, d) for k, d in zip(spec.kernel_size, spec.dilation, strict=True)]
+    (ka, kb), (pa, pb) = k_eff, spec.padding
+    ring = _axes((f"{ka}-1-{pa} = {ka - 1 - pa}", f"{kb}-1-{pb} = {kb - 1 - pb}"))
+    gaps = (spec.stride[0] - 1, spec.stride[1] - 1)
+    zeros = "zero" if gaps == (1, 1) else "zeros"
+    extra = ""
+    if spec.output_padding != (0, 0):
+        extra = f", plus a = {_axes(spec.output_padding)} at the bottom/right"
+    return (f"Drawn as the guide does: a direct convolution over the input with s-1 = "
+            f"{_axes(gaps)} {zeros} between neighbouring cells, padded by k_eff-1-p = {ring} on "
+            f"each side{extra}, with the kernel rotated 180°.")
 
 
 __all__ = [

@@ -1,25 +1,187 @@
-"""Plain-text captions that spell out one step of a trace, and file names for exports."""
+"""Plain-text captions that spell out one step of a trace, and file names for exports.
+
+Every number the app prints goes through :func:`fmt`, and every printed equation is true at
+the precision it prints:
+
+- A value is printed with as many decimals as it has, up to :data:`MAX_PLACES` (``0.25``,
+  ``3``); a value with more decimals is printed rounded to :data:`MAX_PLACES` decimals and the
+  equation then says ``≈`` instead of ``=``.
+- A result is the value of its printed terms at the precision they carry, at least one
+  decimal (the guide's ``12.0``): a sum of products is exact (``0.25·2 + 0.5·0.5 = 0.75``),
+  a maximum is one of its terms, and a mean is exact when :data:`MAX_PLACES` decimals hold it
+  (``mean(0, 0, 0, 3) = 0.75``), else correctly rounded to the decimals of its printed values
+  (``mean(3, 3, 2, 0, 0, 1, 3, 1, 2) = 1.7``, the guide's figure).
+- Rounding is half away from zero on the number as written (``0.25`` to one decimal is
+  ``0.3``), never Python's round-half-to-even.
+"""
 
 from __future__ import annotations
 
+import math
 import operator
 import re
+from fractions import Fraction
 from numbers import Integral
+
+import numpy as np
 
 from .arithmetic import ConvSpec, require
 from .trace import Step, Trace
 
 # A caption lists every product up to this many taps; beyond it the middle is elided.
 _MAX_TERMS = 12
+# Most decimals a printed value carries: enough for any number typed in the editor by hand,
+# short enough to read in a sum of nine products.
+MAX_PLACES = 4
+# Beyond this size a float no longer holds 4 exact decimals (its spacing nears 1e-7), so only
+# whole numbers count as exact there.
+_EXACT_BELOW = 1e9
 
 
-def fmt(v: float) -> str:
-    """A value as the guide prints it: integers plain, others with one decimal."""
+def _real(v: object, name: str = "v") -> float:
+    """``v`` as a float, or ValueError naming it."""
     try:
-        v = float(v)
-    except TypeError:
-        raise ValueError(f"v must be a number, got {type(v).__name__}") from None
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.1f}"
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {type(v).__name__}") from None
+
+
+def _places(v: object, name: str) -> int:
+    """A count of decimals (0..20), or ValueError naming it."""
+    if isinstance(v, bool) or not isinstance(v, Integral) or not 0 <= v <= 20:
+        raise ValueError(f"{name} must be an integer from 0 to 20, got {v!r}")
+    return int(v)
+
+
+def _round_text(q: Fraction, places: int, min_places: int) -> str:
+    """``q`` rounded half away from zero to ``places`` decimals, trailing zeros dropped down to
+    ``min_places``; a value that rounds to zero has no sign."""
+    digits = str(math.floor(abs(q) * 10**places + Fraction(1, 2)))
+    sign = "-" if q < 0 and digits != "0" else ""
+    if places:
+        digits = digits.rjust(places + 1, "0")
+        whole, frac = digits[:-places], digits[-places:].rstrip("0")
+    else:
+        whole, frac = digits, ""
+    frac = frac.ljust(min_places, "0")
+    return f"{sign}{whole}.{frac}" if frac else f"{sign}{whole}"
+
+
+def fmt(v: float, places: int = MAX_PLACES, *, min_places: int = 0) -> str:
+    """A number as the app prints it: the one formatter of captions and drawings.
+
+    Parameters
+    ----------
+    v : a real number
+    places : most decimals; more are rounded half away from zero (on the number as written:
+        ``fmt(0.25, 1) == "0.3"``)
+    min_places : fewest decimals (``fmt(12, min_places=1) == "12.0"``, the guide's outputs)
+
+    Returns
+    -------
+    Trailing zeros dropped down to ``min_places`` (``"0.25"``, ``"3"``); never ``"-0"``;
+    ``"inf"``, ``"-inf"`` and ``"nan"`` for those.
+    """
+    v = _real(v)
+    places, min_places = _places(places, "places"), _places(min_places, "min_places")
+    if min_places > places:
+        raise ValueError(f"min_places must be <= places ({places}), got {min_places}")
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else "inf" if v > 0 else "-inf"
+    if v.is_integer() and abs(v) < 1e15:  # the common case, fast: the guide's integers
+        return str(int(v)) + ("." + "0" * min_places if min_places else "")
+    # repr is the shortest text that reads back as v: the number as typed, not its binary value
+    return _round_text(Fraction(repr(v)), places, min_places)
+
+
+def printed_decimals(a: np.ndarray | float, limit: int = MAX_PLACES) -> np.ndarray:
+    """How many decimals :func:`fmt` prints each value of ``a`` with, exactly.
+
+    Parameters
+    ----------
+    a : array of any shape (or a number)
+    limit : most decimals
+
+    Returns
+    -------
+    int array of ``a``'s shape: the fewest decimals ``d <= limit`` such that the value is a
+    ``d``-decimal number up to float noise (``0.1 + 0.2`` has 1), or -1 when it has more, is
+    not finite, or is too large to hold them (``fmt`` then prints it rounded).
+    """
+    a = np.asarray(a, dtype=float)
+    limit = _places(limit, "limit")
+    out = np.full(a.shape, -1, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        fine = np.isfinite(a) & (np.abs(a) < _EXACT_BELOW)
+        out[(np.abs(a) < 1e15) & (a == np.rint(a))] = 0  # whole numbers, printed in full
+        for d in range(limit, -1, -1):  # downwards: the fewest decimals are written last
+            scaled = np.where(fine, a, 0.0) * 10.0**d
+            # Float noise: a few units in the last place (1e-6 of a digit also forgives data
+            # that went through float32).
+            near = np.abs(scaled - np.rint(scaled)) <= 1e-6 + 4 * np.spacing(np.abs(scaled))
+            out[fine & near] = d
+    return out
+
+
+def _printed(a: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The printed texts of ``a``'s values (flattened) and their exact decimals (-1: rounded)."""
+    a = np.asarray(a, dtype=float).ravel()
+    return [fmt(v) for v in a.tolist()], printed_decimals(a)
+
+
+def _factor(text: str) -> str:
+    """A second factor or an added term: negative numbers in brackets ("0.5·(-2)")."""
+    return f"({text})" if text.startswith("-") else text
+
+
+def dot_terms(
+    values: np.ndarray, weights: np.ndarray, bias: float | None = None, *, result: float
+) -> tuple[list[str], str, str]:
+    """A sum of products ``Σ values·weights (+ bias)`` as printed.
+
+    Parameters
+    ----------
+    values, weights : arrays of one size (flattened in order)
+    bias : added last, or None
+    result : the engine's value of the sum (printed when the terms are rounded)
+
+    Returns
+    -------
+    ``(terms, relation, total)``: the terms ``"v·w"`` (negative weights in brackets) then the
+    bias; ``relation`` is ``"="`` when every printed number is exact, and ``total`` is then the
+    exact sum of the printed terms with the decimals they carry (at least one: ``"12.0"``);
+    ``"≈"`` when a number is printed rounded, ``total`` being ``result`` rounded to
+    :data:`MAX_PLACES` decimals.
+    """
+    vt, vd = _printed(values)
+    wt, wd = _printed(weights)
+    if len(vt) != len(wt):
+        raise ValueError(f"values and weights must have one size, got {len(vt)} and {len(wt)}")
+    terms = [f"{v}·{_factor(w)}" for v, w in zip(vt, wt, strict=True)]
+    exact = bool((vd >= 0).all() and (wd >= 0).all())
+    places = int((vd + wd).max(initial=0))
+    if bias is not None:
+        bt, bd = _printed(np.array([_real(bias, "bias")]))
+        terms.append(_factor(bt[0]))
+        exact = exact and bd[0] >= 0
+        places = max(places, int(bd[0]))
+    if not exact:
+        return terms, "≈", fmt(result, min_places=1)
+    total = sum((Fraction(v) * Fraction(w) for v, w in zip(vt, wt, strict=True)), Fraction(0))
+    if bias is not None:
+        total += Fraction(bt[0])
+    # Exact: a product of a d1- and a d2-decimal number has d1 + d2 decimals.
+    return terms, "=", _round_text(total, max(1, places), 1)
+
+
+def _mean_text(texts: list[str], decimals: np.ndarray) -> str:
+    """The mean of exactly printed values: exact within MAX_PLACES decimals, else correctly
+    rounded to the decimals of the values (at least one)."""
+    q = sum(map(Fraction, texts), Fraction(0)) / len(texts)
+    if (q * 10**MAX_PLACES).denominator == 1:
+        return _round_text(q, MAX_PLACES, 1)
+    places = max(1, int(decimals.max()))
+    return _round_text(q, places, places)  # rounded: every decimal shown, zeros too
 
 
 def _elide(terms: list[str]) -> list[str]:
@@ -31,8 +193,18 @@ def _elide(terms: list[str]) -> list[str]:
 def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -> str:
     """One sentence (or equation) describing what step ``step`` of ``t`` computes.
 
-    Numerical captions write out the sum of products (or the max/mean); the others name the
-    input cells under the kernel and how many padding or inserted-zero cells it covers.
+    Parameters
+    ----------
+    t : the trace
+    step : a Step of ``t`` or its index (0-based; negative counts from the end)
+    numerical : write the numbers (default: ``t.spec.numerical``)
+
+    Numerical captions write out the sum of products (or the max/mean) by the rules of this
+    module's docstring: ``output[0,0] = 3·0 + 3·1 + ... = 12.0``; ``≈`` replaces ``=`` when a
+    value is printed rounded. A transposed convolution's captions use the kernel rotated
+    180° (the guide's direct-convolution drawing) and say so. A max-pooling window that covers
+    only padding gives ``-inf``, as in PyTorch, and says why. The others name the input cells
+    under the kernel and how many padding or inserted-zero cells it covers.
     """
     require(t, Trace, "t")
     s = step if isinstance(step, Step) else t.steps[_step_index(step, len(t.steps))]
@@ -42,14 +214,24 @@ def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -
     head = f"output[{r},{c}]"
     if numerical:
         if spec.op == "conv":
-            terms = [f"{fmt(v)}·{fmt(w)}" for v, w in zip(s.values.ravel(), s.weights.ravel(),
-                                                           strict=True)]
-            return f"{head} = {' + '.join(_elide(terms))} = {s.result:.1f}"
-        real = [t.layout.input_index(gr, gc) is not None for gr, gc in s.cells]
-        vals = [fmt(v) for v, ok in zip(s.values.ravel(), real, strict=True)
-                if ok or spec.op == "avg"]
+            terms, rel, total = dot_terms(s.values, s.weights, result=s.result)
+            rotated = " (kernel rotated 180°)" if spec.transposed else ""
+            return f"{head} {rel} {' + '.join(_elide(terms))} {rel} {total}{rotated}"
+        real = np.array([t.layout.input_index(gr, gc) is not None for gr, gc in s.cells])
+        # Max pooling skips padding (PyTorch pads with -inf); average pooling counts its zeros.
+        vals = s.values.ravel() if spec.op == "avg" else s.values.ravel()[real]
         name = "max" if spec.op == "max" else "mean"
-        return f"{head} = {name}({', '.join(_elide(vals))}) = {s.result:.1f}"
+        if vals.size == 0:
+            return (f"{head} = max() = {fmt(s.result)} (the window covers only padding, and "
+                    "max pooling skips padding, as PyTorch does)")
+        texts, decimals = _printed(vals)
+        if (decimals < 0).any():
+            rel, total = "≈", fmt(s.result, min_places=1)
+        elif spec.op == "max":  # one of the printed values, written like a result
+            rel, total = "=", fmt(s.result, min_places=1)
+        else:
+            rel, total = "=", _mean_text(texts, decimals)
+        return f"{head} {rel} {name}({', '.join(_elide(texts))}) {rel} {total}"
     inputs = [t.layout.input_index(gr, gc) for gr, gc in s.cells]
     real = [p for p in inputs if p is not None]
     blanks = len(inputs) - len(real)
@@ -65,6 +247,8 @@ def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -
     else:
         covered = "no input cell"
     tail = f" and {blanks} {blank_kind} cell{'s' if blanks != 1 else ''}" if blanks else ""
+    if not real and spec.op == "max":
+        tail += f": only padding, which max pooling skips, so the output is {fmt(s.result)}"
     return f"{head}: {what} covers {covered}{tail}."
 
 
@@ -95,15 +279,22 @@ def _span(v: list[int]) -> str:
 def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
     """A file name that states the parameters, e.g. ``conv_i5x5_k3x3_s2_p1_d1.gif``.
 
-    Built only from the spec's numbers, never from user text: ``ext`` is letters and digits
-    (after an optional dot) and ``step`` an integer >= 0.
+    Parameters
+    ----------
+    spec : the case
+    ext : the file extension, letters and digits after an optional dot (``"gif"``, ``".png"``)
+    step : None for the whole animation, else the step as users count it, from 1 to
+        ``spec.steps`` (the slider's "Step 1" is ``step=1`` and names ``..._step1.png``)
+
+    Built only from the spec's numbers, never from user text.
     """
     require(spec, ConvSpec, "spec")
     if not isinstance(ext, str) or not re.fullmatch(r"\.?[A-Za-z0-9]{1,10}", ext):
         raise ValueError(f"ext must be a file extension such as 'gif', got {ext!r}")
     if step is not None and (isinstance(step, bool) or not isinstance(step, Integral)
-                             or step < 0):
-        raise ValueError(f"step must be None or an integer >= 0, got {step!r}")
+                             or not 1 <= step <= spec.steps):
+        raise ValueError(f"step must be None or an integer from 1 to {spec.steps} (steps "
+                         f"count from 1), got {step!r}")
 
     def hw(p: tuple[int, int]) -> str:
         return f"{p[0]}" if p[0] == p[1] else f"{p[0]}x{p[1]}"
@@ -124,7 +315,10 @@ def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
 
 
 __all__ = [
+    "MAX_PLACES",
+    "dot_terms",
     "export_name",
     "fmt",
+    "printed_decimals",
     "step_caption",
 ]

@@ -24,8 +24,10 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .captions import dot_terms
 from .export import animation_gif
 from .ops import pointwise
+from .render.scene import cell_text, output_text
 from .render.style import DEFAULT_STYLE, Style, font, line_widths
 
 # Largest stacks drawn: schematic (colours only) and numerical (numbers on the tiles).
@@ -407,20 +409,13 @@ def _grid_lines(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _num(v: float) -> str:
-    """A value or weight, short: integers plain, else at most two decimals ("0.25", "-1.5")."""
-    v = float(v) + 0.0  # + 0.0 turns -0.0 into 0.0
-    if v.is_integer() and abs(v) < 1e6:
-        return str(int(v))
-    digits = 2 if abs(v) < 10 else 1 if abs(v) < 100 else 0
-    s = f"{v:.{digits}f}"
-    if float(s) == 0:
-        return "0"
-    return s.rstrip("0").rstrip(".") if "." in s else s
+    """A value, weight or bias on its tile: the arithmetic figures' cell label (one formatter)."""
+    return cell_text(v)
 
 
 def _out_text(v: float) -> str:
-    """An output value as the guide prints it: always one decimal ("12.0", "1.7")."""
-    return f"{round(float(v), 1) + 0.0:.1f}"  # + 0.0 after rounding: never "-0.0"
+    """An output value on its tile, as the guide prints outputs: one decimal ("12.0", "1.7")."""
+    return output_text(v)
 
 
 def _rgb(a) -> tuple[int, int, int]:
@@ -980,12 +975,6 @@ def depth_gif(
     return animation_gif(anim, duration, scale=scale, colors=list(anim._shades.values()))
 
 
-def _term(v: float, wt: float) -> str:
-    """One product of a caption: negative weights in brackets ("0.5·(-2)")."""
-    ws = _num(wt)
-    return f"{_num(v)}·({ws})" if ws.startswith("-") else f"{_num(v)}·{ws}"
-
-
 def depth_caption(
     x: np.ndarray,
     w: np.ndarray,
@@ -1004,7 +993,10 @@ def depth_caption(
         - out[1] = ...
 
     the products ``x[k, i, j]·w[c, k]`` then the bias, sums of more than ``max_terms``
-    products elided in the middle, each result with one decimal (``pointwise(x, w, b)[c, i, j]``).
+    products elided in the middle (the result is still that of every term). Numbers and
+    results follow :mod:`conv_engine.captions`: each value with as many decimals as it has (up
+    to four), the result exact at the decimals of its terms, at least one (``= 3.0``), or
+    ``≈`` with four decimals when a value is printed rounded (``pointwise(x, w, b)[c, i, j]``).
     Otherwise a sentence counting the multiply-adds.
     """
     x, w, b = _check_arrays(x, w, b, None)
@@ -1019,13 +1011,14 @@ def depth_caption(
     out = pointwise(x, w, b)[:, r, col]
     parts = []
     for j in range(c_out):
-        terms = [_term(x[k, r, col], w[j, k]) for k in range(c_in)]
+        terms, rel, total = dot_terms(x[:, r, col], w[j], None if b is None else b[j],
+                                      result=out[j])
+        bias = terms[c_in:]  # elide products only: the bias stays in view
+        terms = terms[:c_in]
         if len(terms) > max(2, max_terms):
             keep = max(2, max_terms) - 1
             terms = [*terms[: keep - keep // 2], "…", *terms[c_in - keep // 2:]]
-        if b is not None:
-            terms.append(_num(b[j]) if b[j] >= 0 else f"({_num(b[j])})")
-        parts.append(f"out[{j}] = {' + '.join(terms)} = {_out_text(out[j])}")
+        parts.append(f"out[{j}] {rel} {' + '.join(terms + bias)} {rel} {total}")
     return f"{head}:\n" + "\n".join(f"- {part}" for part in parts)  # a list in Markdown
 
 

@@ -32,7 +32,8 @@ class Step:
     dilated kernel skips cells); ``taps``: the matching kernel indices; ``values``: the grid
     values under the taps (0 for padding and inserted zeros); ``weights``: the kernel values
     applied (flipped for a transposed convolution; None for pooling); ``products``: values x
-    weights (None for pooling); ``result``: the output value.
+    weights (None for pooling); ``result``: the output value (-inf, as in PyTorch, for a
+    max-pooling window that covers only padding).
     """
 
     index: int
@@ -130,7 +131,8 @@ class Trace:
             products = None
             if self.spec.op == "max":
                 real = self.kind[np.ix_(rows, cols)].astype(bool)
-                result = float(vals[real].max())  # padding never wins, as in PyTorch
+                # Padding never wins, as in PyTorch; a window over padding alone is -inf.
+                result = float(np.max(vals, where=real, initial=-np.inf))
             else:
                 result = float(vals.mean())
         else:

@@ -256,9 +256,11 @@ def test_transposed_output_size(i, k, s, p, a, d):
 @FUZZ
 @given(valid_specs)
 def test_describe(spec):
-    text = ce.describe(spec)
-    assert text.count("\n") == 1
-    assert text.endswith(f"= {spec.output_shape[1]}")
+    lines = ce.describe(spec).split("\n")
+    assert len(lines) == (3 if spec.transposed else 2)  # transposed: how it is drawn
+    assert lines[1].endswith(f"= {spec.output_shape[1]}")
+    if spec.transposed:
+        assert lines[2].startswith("Drawn as the guide does") and "180°" in lines[2]
 
 
 @FEW

@@ -54,8 +54,19 @@ class TextLabel:
 
 
 def output_text(v: float) -> str:
-    """An output value as the guide prints it: always one decimal ("12.0", "1.7")."""
-    return f"{float(v) + 0.0:.1f}"  # + 0.0 turns -0.0 into 0.0
+    """An output cell's label as the guide prints it: one decimal ("12.0", "1.7", "-inf").
+
+    :func:`~conv_engine.captions.fmt` rounding (half away from zero, never "-0.0"); the
+    caption beside the drawing carries the full precision.
+    """
+    return fmt(v, 1, min_places=1)
+
+
+def cell_text(v: float) -> str:
+    """An input value's or a weight's label, short enough to fit its cell: the number with up
+    to two decimals below 10, one below 100, none beyond (:func:`~conv_engine.captions.fmt`)."""
+    a = abs(float(fmt(v, 0)))  # fmt checks v (ValueError naming it)
+    return fmt(v, 2 if a < 10 else 1 if a < 100 else 0)
 
 
 class Animation:
@@ -94,10 +105,11 @@ class Animation:
     def _text_px(self) -> dict[str, int]:
         """Font size (px) of each kind of number, shrunk so the widest fits its cell."""
         t, cell, path = self.trace, self.geometry.cell, self.style.font
+        # Each distinct number once: a large grid repeats few values.
         widest = {
-            "value": max((fmt(v) for v in t.grid.ravel()), key=len),
-            "output": max((output_text(v) for v in t.output.ravel()), key=len),
-            "weight": max((fmt(v) for v in t.w.ravel()), key=len),
+            "value": max(map(cell_text, np.unique(t.grid).tolist()), key=len),
+            "output": max(map(output_text, np.unique(t.output).tolist()), key=len),
+            "weight": max(map(cell_text, np.unique(t.w).tolist()), key=len),
         }
         sizes = {}
         for kind, (rel, room) in {"value": (0.42, 0.82), "output": (0.36, 0.86),
@@ -122,7 +134,8 @@ class Animation:
                 real = bool(kind[r, k])
                 if not real and t.spec.op == "max":
                     continue  # max pooling pads with -inf: nothing is added there
-                out.append(TextLabel("value", "grid", (r, k), fmt(v), g.cell_center("grid", r, k),
+                out.append(TextLabel("value", "grid", (r, k), cell_text(v),
+                                     g.cell_center("grid", r, k),
                                      px, c.text_on_input if real else c.text))
         px = self._text_px["output"]
         if px >= _MIN_TEXT_PX:
@@ -140,7 +153,7 @@ class Animation:
         out = []
         for (gr, gc), (a, b) in zip(step.cells, step.taps, strict=True):
             x, y = g.point("grid", gr + 0.78, gc + 0.78)
-            out.append(TextLabel("weight", "grid", (gr, gc), fmt(step.weights[a, b]),
+            out.append(TextLabel("weight", "grid", (gr, gc), cell_text(step.weights[a, b]),
                                  (float(x), float(y)), px,
                                  c.text_on_input if kind[gr, gc] else c.text))
         return out
