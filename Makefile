@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test bench gallery clean
+.PHONY: run test test-fast bench gallery clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -29,6 +29,11 @@ test: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+# For quick local loops: lint and every test but the browser and load ones (marked browser).
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not browser"
+
 bench: $(VENV)/.dev-installed
 	$(PY) benchmarks/run_all.py
 
@@ -36,4 +41,4 @@ gallery: $(VENV)/.run-installed
 	$(PY) -m conv_engine gallery --out gallery
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-output gallery
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output gallery build dist *.egg-info

@@ -51,11 +51,11 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
 
 
 def photo(h: int, w: int) -> np.ndarray:
-    """A sample photograph resized to (h, w, 3) uint8, or a noise texture without Pillow/assets."""
+    """A sample photograph resized to (h, w, 3) uint8, or noise if Pillow or the file is missing."""
     try:
         from PIL import Image
 
-        with Image.open(ROOT / "assets" / "coffee.jpg") as im:
+        with Image.open(ROOT / "conv_engine" / "samples" / "coffee.jpg") as im:
             return np.asarray(im.convert("RGB").resize((w, h), Image.Resampling.BILINEAR))
     except (ImportError, OSError):
         rng = np.random.default_rng(0)

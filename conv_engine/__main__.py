@@ -1,4 +1,5 @@
-"""Command line: ``python -m conv_engine gallery|render ...`` writes animations as GIFs.
+"""Command line: ``python -m conv_engine gallery|render ...`` (installed: ``conv-engine``)
+writes animations as GIF or MP4 files, or one step as a PNG.
 
 Bad arguments print one line naming the argument and the rule it breaks, and exit with
 status 2; nothing is written then. Files are written whole or not at all.
@@ -13,14 +14,19 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .arithmetic import PADDING_MODES, ConvSpec
+from .arithmetic import MAX_STEPS, PADDING_MODES, ConvSpec
 from .export import (
+    ANIMATION_FORMATS,
     DEFAULT_DURATION,
     MAX_DURATION,
     MAX_SCALE,
     MIN_DURATION,
     animation_gif,
+    animation_mp4,
     default_jobs,
+    mp4_size,
+    png_bytes,
+    scaled_style,
     write_atomic,
     write_gallery,
 )
@@ -38,6 +44,11 @@ _FLAGS = {
     "dilation": "--dilation",
     "op": "--op",
 }
+# What ``render`` writes: an animation, or one step as a still.
+_RENDER_FORMATS = (*ANIMATION_FORMATS, "png")
+# The program's name in help and errors; the installed console script is called so.
+PROG = "python -m conv_engine"
+SCRIPT = "conv-engine"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,8 +93,8 @@ def _ranged(lo: int, hi: int, unit: str = ""):
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m conv_engine`` argument parser."""
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The command line's argument parser; ``prog`` names it in help and errors."""
     common = argparse.ArgumentParser(add_help=False)
     look = common.add_argument_group("look")
     look.add_argument("--duration", type=_ranged(MIN_DURATION, MAX_DURATION, " ms"),
@@ -95,40 +106,44 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument("--no-labels", dest="labels", action="store_false",
                       help='leave out the "input" and "output" labels')
     look.add_argument("--scale", type=_ranged(1, MAX_SCALE), default=1, metavar="N",
-                      help="enlarge N times, nearest neighbour, so big displays stay crisp "
-                           "(default 1)")
+                      help="draw N times larger: cells, lines and text are redrawn at that "
+                           "size, so they stay sharp (default 1)")
 
     parser = _Parser(
-        prog="python -m conv_engine",
-        description="Animate convolution arithmetic as looping GIFs, in the style of "
-                    "Dumoulin & Visin's 'A guide to convolution arithmetic for deep learning'.",
+        prog=prog,
+        description="Animate convolution arithmetic as looping GIFs or MP4 videos, in the "
+                    "style of Dumoulin & Visin's 'A guide to convolution arithmetic for deep "
+                    "learning'.",
         epilog="examples:\n"
-               "  python -m conv_engine gallery --out gallery\n"
-               "  python -m conv_engine render --input 7 --kernel 3 --stride 2 --padding 1 "
-               "--out case.gif\n"
-               "  python -m conv_engine render --input 5 --kernel 2 --stride 2 --transposed "
-               "--out up.gif\n"
-               "  python -m conv_engine render --input 7x5 --kernel 3x2 --op max --numerical "
-               "--out pool.gif",
+               "  %(prog)s gallery --out gallery\n"
+               "  %(prog)s gallery --format mp4 --out videos\n"
+               "  %(prog)s render --input 7 --kernel 3 --stride 2 --padding 1 --out case.gif\n"
+               "  %(prog)s render --input 5 --kernel 2 --stride 2 --transposed --out up.mp4\n"
+               "  %(prog)s render --input 7x5 --kernel 3x2 --op max --numerical --out pool.gif\n"
+               "  %(prog)s render --input 7 --stride 2 --step 4 --scale 2 --out step4.png",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=_Parser)
 
     g = sub.add_parser("gallery", parents=[common],
-                       help=f"write the guide's {len(PRESETS)} animations as DIR/<name>.gif",
+                       help=f"write the guide's {len(PRESETS)} animations as DIR/<name>.gif "
+                            "(or .mp4)",
                        description=f"Write the guide's {len(PRESETS)} animations as "
-                                   "DIR/<preset name>.gif, printing progress.")
+                                   "DIR/<preset name>.gif (or .mp4), printing progress.")
     g.add_argument("--out", required=True, type=Path, metavar="DIR",
                    help="folder to write into (created if missing)")
+    g.add_argument("--format", choices=ANIMATION_FORMATS, default="gif",
+                   help="gif (looping, default) or mp4 (H.264 video, for slides and players)")
     g.add_argument("--jobs", type=_ranged(1, 64), default=default_jobs(), metavar="N",
-                   help=f"GIFs drawn at once, in worker processes (default {default_jobs()}: "
+                   help=f"files drawn at once, in worker processes (default {default_jobs()}: "
                         "one per CPU, at most 4)")
     g.set_defaults(run=_gallery, parser=g)
 
-    r = sub.add_parser("render", parents=[common], help="write one animation, any case",
-                       description="Write one animation. Sizes are N or HxW (height x width), "
-                                   "e.g. 7x5.")
+    r = sub.add_parser("render", parents=[common],
+                       help="write one animation (or one step as a PNG), any case",
+                       description="Write one animation as a GIF or an MP4, or one step as a "
+                                   "PNG. Sizes are N or HxW (height x width), e.g. 7x5.")
     case = r.add_argument_group("case")
     case.add_argument("--input", type=_size, default=(5, 5), metavar="SIZE",
                       help="input size (default 5); for --transposed the small map that is "
@@ -151,8 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="convolution (default), max pooling or average pooling")
     case.add_argument("--numerical", action="store_true",
                       help="flat view with the numbers (the guide's data for a 5x5 input)")
-    r.add_argument("--out", required=True, type=Path, metavar="FILE.gif",
-                   help="GIF file to write")
+    r.add_argument("--out", required=True, type=Path, metavar="FILE",
+                   help="file to write: .gif, .mp4 or .png (its extension gives the format "
+                        "unless --format does)")
+    r.add_argument("--format", choices=_RENDER_FORMATS, default=None,
+                   help="gif (looping), mp4 (H.264 video) or png (one step, see --step); "
+                        "default: from the --out extension")
+    r.add_argument("--step", type=_ranged(1, MAX_STEPS), default=None, metavar="N",
+                   help="with png: the step to draw, counted from 1 as the app shows them "
+                        "(default 1)")
     r.set_defaults(run=_render, parser=r)
     return parser
 
@@ -170,26 +192,54 @@ def _spec(args: argparse.Namespace) -> ConvSpec:
                     numerical=args.numerical)
 
 
+def _out_format(parser: argparse.ArgumentParser, out: Path, fmt: str | None) -> str:
+    """The format to write: ``--format``, else the extension of ``--out``; they must agree."""
+    suffix = out.suffix.lower()
+    if fmt is None:
+        if suffix[1:] not in _RENDER_FORMATS:
+            parser.error(f"argument --out: must be a "
+                         f"{', '.join('.' + f for f in _RENDER_FORMATS)} file, got {str(out)!r}")
+        return suffix[1:]
+    if suffix != f".{fmt}":
+        parser.error(f"argument --out: --format {fmt} writes a .{fmt} file, got {str(out)!r}")
+    return fmt
+
+
 def _render(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     out: Path = args.out
-    if out.suffix.lower() != ".gif":
-        parser.error(f"argument --out: must be a .gif file, got {str(out)!r}")
+    fmt = _out_format(parser, out, args.format)
+    if args.step is not None and fmt != "png":
+        parser.error(f"argument --step: only for --format png (one step as a still), "
+                     f"not {fmt}")
     if not out.parent.is_dir():
         parser.error(f"argument --out: folder {str(out.parent)!r} does not exist")
     if out.is_dir():
         parser.error(f"argument --out: {str(out)!r} is a folder")
-    style = Style(palette=args.palette, labels=args.labels)
+    style = scaled_style(Style(palette=args.palette, labels=args.labels), args.scale)
     try:
         spec = _spec(args)
         anim = Animation(trace(spec), style)
     except ValueError as e:
         flag = _flag_of(str(e))
         parser.error(f"argument {flag}: {e}" if flag else str(e))
-    data = animation_gif(anim, args.duration, scale=args.scale)
-    write_atomic(out, data)
     w, h = anim.geometry.size
-    print(f"wrote {out} ({len(anim)} frames of {w * args.scale}x{h * args.scale} px, "
-          f"{len(data) / 1000:.1f} kB)")
+    if fmt == "png":
+        step = 1 if args.step is None else args.step
+        if step > len(anim):
+            parser.error(f"argument --step: must be from 1 to {len(anim)} (steps count from "
+                         f"1), got {step}")
+        data = png_bytes(anim.frame(step - 1))
+        write_atomic(out, data)
+        print(f"wrote {out} (step {step} of {len(anim)}, {w}x{h} px, "
+              f"{len(data) / 1000:.1f} kB)")
+        return 0
+    if fmt == "mp4":
+        data = animation_mp4(anim, args.duration)
+        w, h = mp4_size((w, h))
+    else:
+        data = animation_gif(anim, args.duration)
+    write_atomic(out, data)
+    print(f"wrote {out} ({len(anim)} frames of {w}x{h} px, {len(data) / 1000:.1f} kB)")
     return 0
 
 
@@ -197,25 +247,29 @@ def _gallery(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not out.is_dir():
         parser.error(f"argument --out: {str(out)!r} exists and is not a folder")
-    style = Style(palette=args.palette, labels=args.labels)
+    style = scaled_style(Style(palette=args.palette, labels=args.labels), args.scale)
+    fmt = args.format
     start, total = time.perf_counter(), 0
 
     def progress(i: int, n: int, name: str, size: int) -> None:
         nonlocal total
         total += size
-        print(f"[{i:>2}/{n}] {name}.gif  {PRESETS[name].steps} frames  {size / 1000:.1f} kB",
-              flush=True)
+        print(f"[{i:>2}/{n}] {name}.{fmt}  {PRESETS[name].steps} frames  "
+              f"{size / 1000:.1f} kB", flush=True)
 
-    write_gallery(out, style=style, duration=args.duration, scale=args.scale,
-                  progress=progress, jobs=args.jobs)
-    print(f"wrote {len(PRESETS)} GIFs ({total / 1e6:.2f} MB) to {out} in "
+    write_gallery(out, style=style, duration=args.duration, progress=progress, jobs=args.jobs,
+                  format=fmt)
+    print(f"wrote {len(PRESETS)} {fmt.upper()}s ({total / 1e6:.2f} MB) to {out} in "
           f"{time.perf_counter() - start:.1f} s")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    parser = build_parser()
+    """Run the command line (``argv`` defaults to ``sys.argv[1:]``); returns the exit status.
+
+    The ``conv-engine`` console script of an installed package calls this.
+    """
+    parser = build_parser(SCRIPT if Path(sys.argv[0]).name == SCRIPT else PROG)
     args = parser.parse_args(argv)
     try:
         return args.run(args.parser, args)

@@ -13,8 +13,9 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from numbers import Integral
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -55,8 +56,10 @@ _UPRIGHT = {
     8: Image.Transpose.ROTATE_90,
 }
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-SAMPLES: Mapping[str, Path] = MappingProxyType(
+# The samples ship inside the package (credited in samples/README.md), so an installed copy
+# has them too; importlib.resources finds them wherever the package lives.
+ASSETS: Traversable = files(__package__) / "samples"
+SAMPLES: Mapping[str, Traversable] = MappingProxyType(
     {
         "Coffee cup": ASSETS / "coffee.jpg",
         "Chelsea the cat": ASSETS / "chelsea.jpg",

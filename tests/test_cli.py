@@ -80,9 +80,16 @@ def test_render_honours_the_look(tmp_path):
     assert n == n2 == 9 and total == 9000 and total2 == 9 * 250
     unlabelled = ce.render.Animation(ce.trace(ce.ConvSpec(5, 3)), ce.render.Style(labels=False))
     w, h = unlabelled.geometry.size
-    assert size2 == (2 * w, 2 * h) and w < size[0]
-    x, y = unlabelled.geometry.cell_pixel("grid", 4, 4)
-    assert im.convert("RGB").getpixel((2 * x, 2 * y)) == (0x00, 0x72, 0xB2)  # high contrast
+    assert w < size[0]
+    # --scale redraws at twice the cell size (sharp), not enlarged pixels: the canvas is the
+    # scaled style's, about twice as large (its margins keep a fixed 2 px).
+    scaled = ce.render.Animation(ce.trace(ce.ConvSpec(5, 3)),
+                                 ce.scaled_style(ce.render.Style(labels=False), 2))
+    assert scaled.geometry.cell == 2 * unlabelled.geometry.cell
+    assert size2 == scaled.geometry.size
+    assert abs(size2[0] - 2 * w) <= 0.01 * 2 * w and abs(size2[1] - 2 * h) <= 0.01 * 2 * h
+    x, y = scaled.geometry.cell_pixel("grid", 4, 4)
+    assert im.convert("RGB").getpixel((x, y)) == (0x00, 0x72, 0xB2)  # high contrast
 
 
 def test_numerical_render_uses_the_guides_numbers(tmp_path):
@@ -121,7 +128,7 @@ def test_bad_arguments_exit_2_with_one_line_and_no_file(tmp_path, capsys, argv, 
 
 
 def test_bad_out_paths(tmp_path, capsys):
-    assert run("render", "--out", str(tmp_path / "x.png")) == 2
+    assert run("render", "--out", str(tmp_path / "x.txt")) == 2  # .png is a format now
     assert run("render", "--out", str(tmp_path / "missing" / "x.gif")) == 2
     (tmp_path / "file").write_text("")
     assert run("gallery", "--out", str(tmp_path / "file")) == 2
