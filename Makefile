@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test test-fast bench gallery clean
+.PHONY: run test test-fast bench gallery serve-replicas clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -24,6 +24,12 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 # buffers to the same pools, and its memory levels off instead of creeping up.
 run: $(VENV)/.run-installed
 	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(PY) -m streamlit run app.py
+
+# A lecture hall: N replicas behind nginx (Debian's `nginx` package) on port PORT.
+N ?= 2
+PORT ?= 8080
+serve-replicas: $(VENV)/.run-installed
+	$(PY) deploy/serve_replicas.py --replicas $(N) --port $(PORT)
 
 test: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
