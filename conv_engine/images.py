@@ -25,8 +25,12 @@ from PIL import ExifTags, Image
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 # File extensions for an upload widget's type filter (it only looks at the name).
 EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
-# Refuse anything larger from the header alone: 50 MP of RGBA is 200 MB decoded.
+# Refuse anything larger from the header alone. JPEG decodes straight at 1/2, 1/4 or 1/8
+# scale, so a 50 MP photo costs a few MB; every other format decodes at full size (and
+# converts), a few hundred MB for 50 MP, so it gets a smaller budget that still holds a 12 MP
+# photo saved as PNG or WebP.
 MAX_PIXELS = 50_000_000
+MAX_FULL_DECODE_PIXELS = 16_000_000
 # Longest side of the working image that the feature maps are computed on.
 WORK_SIDE = 1024
 
@@ -115,20 +119,30 @@ def _megapixels(n: float) -> str:
     return f"{mp:,.0f}" if mp >= 100 else f"{mp:.3g}"
 
 
+def _limits(max_pixels: int) -> str:
+    """The pixel limits in force, for a message: one number, or JPEG's and the others'."""
+    full = min(max_pixels, MAX_FULL_DECODE_PIXELS)
+    if full == max_pixels:
+        return f"limit {_megapixels(max_pixels)} megapixels"
+    return (f"limit {_megapixels(max_pixels)} megapixels for JPEG, {_megapixels(full)} for "
+            "other formats")
+
+
 def _too_large(size: tuple[int, int], max_pixels: int) -> str:
-    """The user message for an image over the pixel cap."""
+    """The user message for an image over the pixel cap; ``size`` is (width, height)."""
     w, h = size
-    return f"The image is too large: {w}x{h} pixels (limit {_megapixels(max_pixels)} megapixels)."
+    return (f"The image is too large: {h} x {w} pixels (height x width; "
+            f"{_limits(max_pixels)}).")
 
 
 def _bomb_message(err: Exception, max_pixels: int) -> str:
     """The user message for Pillow's own decompression-bomb refusal (size not exposed)."""
     m = re.search(r"\((\d+) pixels\)", str(err))
     if m is None:
-        return f"The image is too large (limit {_megapixels(max_pixels)} megapixels)."
+        return f"The image is too large ({_limits(max_pixels)})."
     return (
         f"The image is too large: {_megapixels(int(m.group(1)))} megapixels "
-        f"(limit {_megapixels(max_pixels)} megapixels)."
+        f"({_limits(max_pixels)})."
     )
 
 
@@ -240,11 +254,13 @@ def _flatten_on_white(a: np.ndarray, notes: list[str]) -> np.ndarray:
 
 
 def _checked_size(im: Image.Image, max_pixels: int) -> tuple[int, int]:
-    """The (width, height) from the header, or ImageError if empty or over the cap."""
+    """The (width, height) from the header, or ImageError if empty or over the cap of its
+    format (JPEG decodes at reduced size; the others at full size, under a smaller cap)."""
     w, h = im.size
     if w < 1 or h < 1:
         raise ImageError(CORRUPT)
-    if w * h > max_pixels:
+    cap = max_pixels if im.format in ("JPEG", "MPO") else min(max_pixels, MAX_FULL_DECODE_PIXELS)
+    if w * h > cap:
         raise ImageError(_too_large((w, h), max_pixels))
     return w, h
 
@@ -279,7 +295,8 @@ def _decode(
     if target != (w, h):
         shown = (target[1], target[0]) if turned else target
         notes.append(
-            f"Downscaled from {upright[0]}x{upright[1]} to {shown[0]}x{shown[1]} for speed."
+            f"Downscaled from {upright[1]} x {upright[0]} to {shown[1]} x {shown[0]} pixels "
+            "(height x width) for speed."
         )
 
     grey_source = im.mode in ("1", "L", "LA", "La", "I", "F") or im.mode.startswith("I;16")
@@ -337,7 +354,9 @@ def load_image(
         The file's contents (bytes, bytearray or memoryview); decoded in memory only.
     max_pixels : int, optional
         Refuse images with more pixels than this, judged from the header before any pixel
-        data is decoded. Pillow's own decompression-bomb limit (about 179 MP) also applies.
+        data is decoded; formats other than JPEG (which decodes at reduced size) are held to
+        at most :data:`MAX_FULL_DECODE_PIXELS`. Pillow's own decompression-bomb limit (about
+        179 MP) also applies.
     work_side : int, optional
         Downscale (Lanczos; JPEGs decode straight at a reduced scale) so that the longest
         side is at most this; smaller images are kept at their size.
@@ -448,6 +467,7 @@ def crop_center(
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
+    "MAX_FULL_DECODE_PIXELS",
     "MAX_PIXELS",
     "SAMPLES",
     "WORK_SIDE",

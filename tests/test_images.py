@@ -170,13 +170,13 @@ def test_decompression_bomb_is_refused_from_its_header(no_decoding):
     t0 = time.perf_counter()
     message = refuse(data)
     assert time.perf_counter() - t0 < 0.5
-    assert message == "The image is too large: 900 megapixels (limit 50 megapixels)."
+    assert message == "The image is too large: 900 megapixels (limit 50 megapixels for JPEG, 16 for other formats)."
     assert no_decoding == []
 
 
 def test_image_over_our_cap_is_refused_with_its_size(no_decoding):
     data = blank_bilevel_png(10000, 6000)  # 60 MP: under Pillow's limits, over ours
-    assert refuse(data) == "The image is too large: 10000x6000 pixels (limit 50 megapixels)."
+    assert refuse(data) == "The image is too large: 6000 x 10000 pixels (height x width; limit 50 megapixels for JPEG, 16 for other formats)."
     assert no_decoding == []
 
 
@@ -184,14 +184,14 @@ def test_image_in_pillows_warning_band_is_refused_with_its_size(no_decoding):
     data = blank_bilevel_png(12000, 9000)  # 108 MP: Pillow only warns, we refuse
     with pytest.warns(Image.DecompressionBombWarning):
         message = refuse(data)
-    assert message == "The image is too large: 12000x9000 pixels (limit 50 megapixels)."
+    assert message == "The image is too large: 9000 x 12000 pixels (height x width; limit 50 megapixels for JPEG, 16 for other formats)."
     assert no_decoding == []
 
 
 def test_pixel_cap_is_a_parameter():
     data = encode(Image.new("RGB", (100, 100), RED), "PNG")
     assert refuse(data, max_pixels=9_999) == (
-        "The image is too large: 100x100 pixels (limit 0.01 megapixels)."
+        "The image is too large: 100 x 100 pixels (height x width; limit 0.01 megapixels)."
     )
     assert load_image(data, max_pixels=10_000).rgb.shape == (100, 100, 3)
 
@@ -236,7 +236,7 @@ def test_huge_legal_jpeg_is_downscaled_with_a_note():
     assert li.rgb.dtype == np.uint8
     assert li.original_size == (8000, 6000)
     assert li.working_size == (1024, 768)
-    assert li.notes == ("Downscaled from 8000x6000 to 1024x768 for speed.",)
+    assert li.notes == ("Downscaled from 6000 x 8000 to 768 x 1024 pixels (height x width) for speed.",)
     assert li.format == "JPEG"
     assert close(px(li, 384, 200), RED, 3)
     assert close(px(li, 384, 800), BLUE, 3)
@@ -248,7 +248,7 @@ def test_large_png_is_downscaled_with_lanczos():
     a[:, 0::4] = a[:, 1::4] = 255
     li = load_image(encode(Image.fromarray(a), "PNG"), work_side=750)
     assert li.rgb.shape == (375, 750, 3)
-    assert li.notes == ("Downscaled from 3000x1500 to 750x375 for speed.", GREYSCALE)
+    assert li.notes == ("Downscaled from 1500 x 3000 to 375 x 750 pixels (height x width) for speed.", GREYSCALE)
     assert abs(float(li.rgb[100:250, 100:650].mean()) - 127.5) < 3
 
 
@@ -480,7 +480,7 @@ def test_exif_rotated_large_jpeg_is_downscaled_then_upright():
     assert li.original_size == (2000, 3000)
     assert li.working_size == (341, 512)
     assert li.rgb.shape == (512, 341, 3)
-    assert li.notes == ("Downscaled from 2000x3000 to 341x512 for speed.",)
+    assert li.notes == ("Downscaled from 3000 x 2000 to 512 x 341 pixels (height x width) for speed.",)
     assert close(corner_pixel(li.rgb, "bl"), RED, 8)
     assert close(corner_pixel(li.rgb, "tr"), BLUE, 8)
 
@@ -581,7 +581,7 @@ def test_sample_sizes_and_work_side():
     assert load_sample("Test pattern").working_size == (512, 512)
     small = load_sample("Coffee cup", work_side=300)
     assert small.working_size == (300, 200)
-    assert small.notes == ("Downscaled from 600x400 to 300x200 for speed.",)
+    assert small.notes == ("Downscaled from 400 x 600 to 200 x 300 pixels (height x width) for speed.",)
 
 
 def test_test_pattern_has_its_colours_where_drawn():
@@ -693,5 +693,26 @@ def test_damaged_files_load_or_raise_image_error_only(fmt, kw):
 
 def test_bomb_message_for_thousands_of_megapixels(no_decoding):
     data = png_bytes(60000, 60000, 1, 0, zlib.compress(b""))  # header only: never decoded
-    assert refuse(data) == "The image is too large: 3,600 megapixels (limit 50 megapixels)."
+    assert refuse(data) == "The image is too large: 3,600 megapixels (limit 50 megapixels for JPEG, 16 for other formats)."
     assert no_decoding == []
+
+
+# ------------------------------------------------------------------ decoding memory budget
+
+
+def test_full_size_formats_over_their_budget_are_refused_from_the_header(no_decoding):
+    # 49 MP of lossless WebP compresses to a few kB and would decode to ~200 MB of RGBA.
+    data = encode(Image.new("L", (16383, 3000)), "WEBP", lossless=True)
+    assert len(data) < 20_000
+    assert refuse(data) == ("The image is too large: 3000 x 16383 pixels (height x width; "
+                            "limit 50 megapixels for JPEG, 16 for other formats).")
+    png = blank_bilevel_png(5000, 4000)  # 20 MP: over the full-decode budget
+    assert "4000 x 5000 pixels" in refuse(png)
+    assert no_decoding == []
+
+
+def test_a_12_megapixel_photo_fits_in_any_format():
+    png = blank_bilevel_png(4000, 3000)
+    assert load_image(png, work_side=512).original_size == (4000, 3000)
+    jpeg = encode(Image.new("RGB", (6000, 4000), RED), "JPEG")  # 24 MP: JPEG decodes reduced
+    assert load_image(jpeg, work_side=512).working_size == (512, 341)

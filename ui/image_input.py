@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import streamlit as st
 
@@ -15,11 +16,18 @@ UPLOAD_PROMPT = ("Choose a file to see its feature maps. (A link never carries a
                  "image: after opening one, upload the file again.)")
 
 
-@st.cache_data(max_entries=16, show_spinner="Reading the image…")
+# A decode can take a few hundred MB for a moment: a class uploading at once decodes two at a
+# time, and the others wait behind the spinner.
+_DECODES = threading.BoundedSemaphore(2)
+
+
+@st.cache_data(max_entries=16,
+               show_spinner="Reading the image… (when many arrive at once, two at a time)")
 def _decode(digest: str, _data: bytes, work_side: int) -> ce.LoadedImage:
     """Decoded image, cached on the bytes' sha256 (the bytes themselves are not hashed)."""
     del digest
-    return ce.load_image(_data, work_side=work_side)
+    with _DECODES:
+        return ce.load_image(_data, work_side=work_side)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the sample…")
