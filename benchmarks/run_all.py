@@ -1,6 +1,6 @@
 """Run every benchmark script and write BENCHMARKS.md: the machine, then each script's figures.
 
-Every ``benchmarks/bench_*.py``, then ``benchmarks/load.py``, runs in its own process with
+Every ``benchmarks/bench_*.py``, then ``load.py`` and ``ws_load.py``, runs in its own process with
 this interpreter and the repository root on PYTHONPATH, one after the other so that they do
 not compete for the CPU. Each script's printed figures go into the report verbatim, under the
 command that produced them. A script that fails (non-zero exit or timeout) gets a section
@@ -47,10 +47,10 @@ class Outcome:
 
 
 def scripts() -> list[Path]:
-    """bench_*.py in name order, then load.py (the longest, and the one using a browser)."""
+    """bench_*.py in name order, then the load runs: load.py (browsers, the longest) and
+    ws_load.py (a lecture hall of light clients through nginx)."""
     found = sorted(HERE.glob("bench_*.py"))
-    if (HERE / "load.py").exists():
-        found.append(HERE / "load.py")
+    found += [HERE / n for n in ("load.py", "ws_load.py") if (HERE / n).exists()]
     return found
 
 

@@ -118,6 +118,9 @@ def report(visits: list[Visit], wall: float, cpu: float, rss: list[float]) -> st
     lines.append(f"server CPU: {cpu:.1f} s in all, {cpu / max(1, len(visits)):.3f} s per "
                  "session")
     lines.append("resident memory per replica: " + ", ".join(f"{m:.0f} MiB" for m in rss))
+    per = cpu / max(1, len(visits))
+    lines.append(f"goal: every session served ({'met' if not failed else 'missed'}); server CPU "
+                 f"per session <= 0.5 s ({'met' if per <= 0.5 else 'missed'})")
     for v in failed[:5]:
         lines.append(f"  failed after {v.seconds:.1f} s: {v.error}")
     return "\n".join(lines)
