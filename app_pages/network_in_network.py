@@ -71,7 +71,8 @@ with guard("running the network"):
     s1 = links.choice(c2.selectbox, "Block stride", [1, 2], 1, "s1")
     n11 = links.slider(c3, "1x1 layers per block", 0, 3, 2, "n11")
     blocks = links.slider(c4, "Blocks", 1, 3, 2, "blocks")
-    layers = [ce.Layer(k1, s1, k1 // 2), *[ce.Layer(1)] * n11] * blocks
+    # 96 channels a layer, as NiN's first block; channel counts do not move a receptive field.
+    layers = [ce.Conv(96, k1, s1, k1 // 2), *[ce.Conv(96, 1)] * n11] * blocks
     # A small copy of the image, so a receptive field of a few pixels is visible.
     step = max(1, max(H, W) // 64)
     small = img.rgb[::step, ::step]

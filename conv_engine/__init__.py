@@ -5,12 +5,15 @@ module lists its public names in its own ``__all__``; they are all available her
 """
 
 from . import (
+    architectures,
     arithmetic,
     captions,
+    channels,
     depth,
     export,
     features,
     images,
+    layers,
     networks,
     ops,
     presets,
@@ -18,15 +21,18 @@ from . import (
     trace,
 )
 
-_MODULES = (arithmetic, captions, depth, export, features, images, networks, ops, presets,
-            render, trace)
+_MODULES = (architectures, arithmetic, captions, channels, depth, export, features, images, layers,
+            networks, ops, presets, render, trace)
 
+from .architectures import *  # noqa: E402, F403
 from .arithmetic import *  # noqa: E402, F403
 from .captions import *  # noqa: E402, F403
+from .channels import *  # noqa: E402, F403
 from .depth import *  # noqa: E402, F403
 from .export import *  # noqa: E402, F403
 from .features import *  # noqa: E402, F403
 from .images import *  # noqa: E402, F403
+from .layers import *  # noqa: E402, F403
 from .networks import *  # noqa: E402, F403
 from .ops import *  # noqa: E402, F403
 from .presets import *  # noqa: E402, F403

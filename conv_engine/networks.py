@@ -1,11 +1,15 @@
-"""Why 1x1 convolutions matter, in numbers: Inception costs, receptive fields, NiN and FC = 1x1.
+"""Why 1x1 convolutions matter, in numbers: layer and network costs, Inception, receptive
+fields, NiN and FC = 1x1.
 
 Costs have one model, :class:`ConvCost`, used by every page. A convolution producing an
-``H x W x C_out`` map with a ``kh x kw`` kernel over ``C_in`` channels has
-``C_out * C_in * kh * kw`` weights and ``C_out`` biases; its *parameters* are both (as PyTorch
-counts them) and its *multiply-adds* are the multiplications only,
-``H * W * C_out * C_in * kh * kw``, over the output it actually computes (a stride shrinks
-it). GoogLeNet's Table 1 counts weights only: compare it with ``weights``. :func:`si` and
+``H x W x C_out`` map with a ``kh x kw`` kernel over ``C_in`` channels in ``groups`` groups has
+``C_out * (C_in / groups) * kh * kw`` weights and ``C_out`` biases; its *parameters* are both
+(as PyTorch counts them) and its *multiply-adds* are the multiplications only,
+``H * W * weights``, over the output it actually computes (a stride shrinks it). A dense
+layer is costed as the 1x1 convolution it is (on a 1x1 map of the flattened input).
+:func:`network_cost` adds those up over a sequence of :mod:`~conv_engine.layers`, with
+pooling comparisons and bias additions counted apart. GoogLeNet's Table 1 and MobileNet's
+tables count weights only: compare them with ``weights``. :func:`si` and
 :func:`ratio_phrase` write the counts and their ratios the same way on every page.
 
 Receptive fields are one-dimensional per axis (layers have square kernels) and use the
@@ -22,7 +26,9 @@ from numbers import Real
 
 import numpy as np
 
-from .arithmetic import _direct_len, _int, effective_kernel, pair
+from .arithmetic import _direct_len, _int, pair
+from .layers import AnyLayer, Conv, Dense, Pool, Shape
+from .layers import input_shape as _shape_arg
 from .ops import _array, _bias, _float_dtype, pointwise, relu
 
 # ---------------------------------------------------------------------------------------------
@@ -57,10 +63,10 @@ def _flag(v: object, name: str) -> bool:
 class ConvCost:
     """Parameters and multiply-adds of one convolution whose *output* is ``size`` (h, w).
 
-    ``weights = C_out * C_in * kh * kw``, ``biases = C_out`` (0 without bias),
+    ``weights = C_out * (C_in / groups) * kh * kw``, ``biases = C_out`` (0 without bias),
     ``params = weights + biases`` (as PyTorch counts them) and
-    ``mult_adds = h * w * weights``: multiplications only, one ``kh * kw * C_in`` dot product
-    per output value (adding the bias is an addition, not a multiply-add).
+    ``mult_adds = h * w * weights``: multiplications only, one ``kh * kw * C_in / groups`` dot
+    product per output value (adding the bias is an addition, not a multiply-add).
     """
 
     in_channels: int
@@ -68,11 +74,13 @@ class ConvCost:
     kernel: tuple[int, int]
     size: tuple[int, int]
     bias: bool = True
+    groups: int = 1
 
     @property
     def weights(self) -> int:
-        """Number of weights, ``C_out * C_in * kh * kw``."""
-        return self.out_channels * self.in_channels * self.kernel[0] * self.kernel[1]
+        """Number of weights, ``C_out * (C_in / groups) * kh * kw``."""
+        return (self.out_channels * (self.in_channels // self.groups)
+                * self.kernel[0] * self.kernel[1])
 
     @property
     def biases(self) -> int:
@@ -90,10 +98,16 @@ class ConvCost:
         return self.size[0] * self.size[1] * self.weights
 
     @property
+    def bias_adds(self) -> int:
+        """Additions of the biases, one per output value: ``h * w * C_out`` (0 without bias)."""
+        return self.size[0] * self.size[1] * self.biases
+
+    @property
     def label(self) -> str:
-        """Short description, e.g. ``"5x5, 192 -> 32"``."""
+        """Short description, e.g. ``"5x5, 192 -> 32"`` or ``"3x3, 32 -> 32, groups 32"``."""
         kh, kw = self.kernel
-        return f"{kh}x{kw}, {self.in_channels} -> {self.out_channels}"
+        g = f", groups {self.groups}" if self.groups > 1 else ""
+        return f"{kh}x{kw}, {self.in_channels} -> {self.out_channels}{g}"
 
 
 def conv_cost(
@@ -104,6 +118,7 @@ def conv_cost(
     *,
     stride: int | tuple[int, int] = 1,
     bias: bool = True,
+    groups: int = 1,
 ) -> ConvCost:
     """Cost of one "same"-padded convolution layer: the one cost model of the app.
 
@@ -121,24 +136,26 @@ def conv_cost(
     stride : int or (sh, sw), >= 1
     bias : bool
         Whether the layer has one bias per output channel (counted in ``params``).
+    groups : int, >= 1, dividing both channel counts
+        Each filter sees ``C_in / groups`` channels (``groups = C_in``: depthwise).
 
     Returns
     -------
     ConvCost
-        ``weights = C_out * C_in * kh * kw``, ``params = weights + C_out`` (with bias) and
-        ``mult_adds = h' * w' * weights`` (multiplications only). The classic example, 5x5
+        ``weights = C_out * (C_in / groups) * kh * kw``, ``params = weights + C_out`` (with
+        bias) and ``mult_adds = h' * w' * weights`` (multiplications only). The classic 5x5
         from 28x28x192 to 32 channels: ``28*28*32*5*5*192 = 120,422,400`` multiply-adds,
         ``153,600 + 32`` parameters.
     """
     h, w = _positive_pair(size, "size")
     sh, sw = _positive_pair(stride, "stride")
-    return ConvCost(
-        _positive(in_channels, "in_channels"),
-        _positive(out_channels, "out_channels"),
-        _positive_pair(kernel, "kernel"),
-        (-(-h // sh), -(-w // sw)),
-        _flag(bias, "bias"),
-    )
+    c_in, c_out = _positive(in_channels, "in_channels"), _positive(out_channels, "out_channels")
+    g = _positive(groups, "groups")
+    for n, name in ((c_in, "in_channels"), (c_out, "out_channels")):
+        if n % g:
+            raise ValueError(f"groups must divide {name}: {n} is not a multiple of groups={g}")
+    return ConvCost(c_in, c_out, _positive_pair(kernel, "kernel"), (-(-h // sh), -(-w // sw)),
+                    _flag(bias, "bias"), g)
 
 
 def max_pool_comparisons(
@@ -446,6 +463,220 @@ def googlenet_table(tolerance: float = PAPER_TOLERANCE) -> list[dict[str, object
 
 
 # ---------------------------------------------------------------------------------------------
+# Costs of a whole network: a sequence of Conv, Pool and Dense layers
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One layer of :func:`network_cost`: its shapes and what it costs.
+
+    ``conv`` is the layer's :class:`ConvCost` (a Dense layer's is that of the 1x1
+    convolution on its flattened input, a 1x1 map) and None for a pool. A pool's work is
+    counted apart: ``comparisons`` of a max pool and ``pool_adds`` of an average pool, each
+    ``kh * kw - 1`` per output value (padded positions included, as a fixed-size window
+    computes them; the average's one division per value is not counted).
+    """
+
+    name: str
+    layer: AnyLayer
+    in_shape: Shape
+    out_shape: Shape
+    conv: ConvCost | None = None
+    comparisons: int = 0
+    pool_adds: int = 0
+
+    @property
+    def weights(self) -> int:
+        """Weights (0 for a pool)."""
+        return 0 if self.conv is None else self.conv.weights
+
+    @property
+    def biases(self) -> int:
+        """Biases, one per output channel of a layer that has them."""
+        return 0 if self.conv is None else self.conv.biases
+
+    @property
+    def params(self) -> int:
+        """``weights + biases``."""
+        return self.weights + self.biases
+
+    @property
+    def mult_adds(self) -> int:
+        """Multiplications of a convolution or dense layer (0 for a pool)."""
+        return 0 if self.conv is None else self.conv.mult_adds
+
+    @property
+    def bias_adds(self) -> int:
+        """Additions of the biases, one per output value of a layer that has them."""
+        return 0 if self.conv is None else self.conv.bias_adds
+
+    @property
+    def kind(self) -> str:
+        """What sort of layer, as MobileNet's Table 2 groups them: ``"1x1 conv"``,
+        ``"3x3 depthwise conv"``, ``"3x3 grouped conv"``, ``"3x3 conv"``, ``"dense"``,
+        ``"max pool"`` or ``"avg pool"``."""
+        lay = self.layer
+        if isinstance(lay, Dense):
+            return "dense"
+        if isinstance(lay, Pool):
+            return f"{lay.op} pool"
+        k = f"{lay.kernel}x{lay.kernel}"
+        if lay.groups == 1:
+            return f"{k} conv"
+        return f"{k} {'depthwise' if lay.groups == self.in_shape[0] else 'grouped'} conv"
+
+
+def _describe(layer: AnyLayer, shape: Shape) -> str:
+    """A layer's default name: ``"3x3 conv 3 -> 32, stride 2"``, ``"3x3 depthwise 32"``."""
+    c_in = shape[0]
+    if isinstance(layer, Dense):
+        return f"dense {c_in * shape[1] * shape[2]} -> {layer.out_features}"
+    k = f"{layer.kernel}x{layer.kernel}"
+    if isinstance(layer, Pool):
+        text = f"{k} {layer.op} pool"
+    elif layer.groups == c_in == layer.out_channels:
+        text = f"{k} depthwise {c_in}"
+    elif layer.groups > 1:
+        text = f"{k} conv {c_in} -> {layer.out_channels}, groups {layer.groups}"
+    else:
+        text = f"{k} conv {c_in} -> {layer.out_channels}"
+    return text + (f", stride {layer.stride}" if layer.stride > 1 else "")
+
+
+@dataclass(frozen=True)
+class NetworkCost:
+    """Every layer's cost (:class:`LayerCost` ``rows``, in order) and the totals.
+
+    ``params``, ``weights``, ``biases``, ``mult_adds``, ``bias_adds``, ``comparisons`` and
+    ``pool_adds`` are the sums of the rows' figures, each kept apart from the others.
+    """
+
+    input_shape: Shape
+    rows: tuple[LayerCost, ...]
+
+    @property
+    def output_shape(self) -> Shape:
+        """Shape (C, H, W) after the last layer."""
+        return self.rows[-1].out_shape
+
+    @property
+    def weights(self) -> int:
+        """Weights of every layer."""
+        return sum(r.weights for r in self.rows)
+
+    @property
+    def biases(self) -> int:
+        """Biases of every layer that has them."""
+        return sum(r.biases for r in self.rows)
+
+    @property
+    def params(self) -> int:
+        """``weights + biases``."""
+        return self.weights + self.biases
+
+    @property
+    def mult_adds(self) -> int:
+        """Multiplications of the convolution and dense layers."""
+        return sum(r.mult_adds for r in self.rows)
+
+    @property
+    def bias_adds(self) -> int:
+        """Additions of biases (not in ``mult_adds``)."""
+        return sum(r.bias_adds for r in self.rows)
+
+    @property
+    def comparisons(self) -> int:
+        """Comparisons of the max pools."""
+        return sum(r.comparisons for r in self.rows)
+
+    @property
+    def pool_adds(self) -> int:
+        """Additions of the average pools."""
+        return sum(r.pool_adds for r in self.rows)
+
+    def by_kind(self) -> dict[str, tuple[int, int]]:
+        """``{kind: (mult_adds, weights)}`` summed over the rows of each :attr:`LayerCost.kind`,
+        in order of first appearance (MobileNet's Table 2 is this, as shares of the totals)."""
+        out: dict[str, tuple[int, int]] = {}
+        for r in self.rows:
+            m, w = out.get(r.kind, (0, 0))
+            out[r.kind] = (m + r.mult_adds, w + r.weights)
+        return out
+
+
+NamedLayer = AnyLayer | tuple[str, AnyLayer]
+
+
+def network_cost(layers: Sequence[NamedLayer], input_shape: Shape) -> NetworkCost:
+    """Parameters and multiply-adds of a network, layer by layer, on one cost model.
+
+    Each layer's output shape is its input's for the next (:meth:`Conv.output_shape`); a
+    Dense layer flattens its input. Per layer, with ``(C', H', W')`` its output:
+
+    - :class:`Conv` (``k``, ``groups``): :class:`ConvCost`, ``weights = C' (C / groups) k^2``,
+      ``mult_adds = H' W' weights``, ``biases = C'`` with bias;
+    - :class:`Dense`: the 1x1 convolution on a 1x1 map of ``C H W`` channels,
+      ``weights = mult_adds = C H W C'``;
+    - :class:`Pool`: no parameters; ``C' H' W' (k^2 - 1)`` comparisons (max) or additions
+      (avg), kept apart from the multiply-adds, like the bias additions ``H' W' C'``.
+
+    Parameters
+    ----------
+    layers : sequence of Conv, Pool, Dense, or (name, layer) pairs
+        Unnamed layers are named after what they are (``"3x3 depthwise 32, stride 2"``).
+    input_shape : (C, H, W), ints >= 1
+
+    Returns
+    -------
+    NetworkCost
+        ``rows`` (name, shapes, parameters, multiply-adds, ... of each layer) and the totals
+        ``params``, ``weights``, ``mult_adds``, ``bias_adds``, ``comparisons``, ``pool_adds``.
+        MobileNet v1 at 224x224 (:func:`conv_engine.architectures.mobilenet_v1`):
+        568,740,352 multiply-adds and 4,209,088 weights.
+    """
+    shape = first = _shape_arg(input_shape, "input_shape")
+    if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or not layers:
+        raise ValueError(f"layers must be a non-empty sequence of layers, got {layers!r}")
+    rows = []
+    for i, item in enumerate(layers):
+        name, layer = _named(item, i)
+        try:
+            out = layer.output_shape(shape)
+        except ValueError as e:
+            raise ValueError(f"layers[{i}] ({name or _describe(layer, shape)}) on input "
+                             f"{shape}: {e}") from None
+        name = name or _describe(layer, shape)
+        if isinstance(layer, Conv):
+            cost = ConvCost(shape[0], out[0], (layer.kernel, layer.kernel), out[1:], layer.bias,
+                            layer.groups)
+            rows.append(LayerCost(name, layer, shape, out, cost))
+        elif isinstance(layer, Dense):
+            features = shape[0] * shape[1] * shape[2]
+            cost = ConvCost(features, out[0], (1, 1), (1, 1), layer.bias)
+            rows.append(LayerCost(name, layer, shape, out, cost))
+        else:
+            work = out[0] * out[1] * out[2] * (layer.kernel * layer.kernel - 1)
+            rows.append(LayerCost(name, layer, shape, out,
+                                  comparisons=work if layer.op == "max" else 0,
+                                  pool_adds=work if layer.op == "avg" else 0))
+        shape = out
+    return NetworkCost(first, tuple(rows))
+
+
+def _named(item: object, i: int) -> tuple[str, AnyLayer]:
+    """(name or "", layer) of one entry of ``layers``, or ValueError naming it."""
+    name: object = ""
+    layer = item
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        name, layer = item
+    if not isinstance(layer, Conv | Pool | Dense):
+        raise ValueError(
+            f"layers[{i}] must be a Conv, Pool or Dense (or a (name, layer) pair), got {item!r}"
+        )
+    return str(name), layer
+
+
+# ---------------------------------------------------------------------------------------------
 # Writing costs: one format for every page
 
 _PREFIXES = ("", "k", "M", "G", "T", "P", "E")
@@ -517,40 +748,31 @@ def ratio_phrase(a: float, b: float) -> str:
 MAX_SIDE = 4096
 
 
-@dataclass(frozen=True)
-class Layer:
-    """Geometry of one convolution or pooling layer (square kernel, same on both axes)."""
-
-    kernel: int
-    stride: int = 1
-    padding: int = 0
-    dilation: int = 1
-
-    def __post_init__(self) -> None:
-        for name, lo in (("kernel", 1), ("stride", 1), ("padding", 0), ("dilation", 1)):
-            v = _int(getattr(self, name), name)
-            if v < lo:
-                raise ValueError(f"{name} must be >= {lo}, got {v}")
-            object.__setattr__(self, name, v)
-
-    @property
-    def k_eff(self) -> int:
-        """Extent of the dilated kernel, ``d (k - 1) + 1``."""
-        return effective_kernel(self.kernel, self.dilation)
+# A layer of a receptive-field stack: a Conv or a Pool, or the shorthand of a convolution's
+# geometry, an int kernel or a (kernel, stride, padding, dilation) tuple (1 to 4 entries).
+LayerLike = Conv | Pool | int | tuple[int, ...] | list[int]
+SpatialLayer = Conv | Pool
 
 
-LayerLike = Layer | int | tuple[int, ...] | list[int]
+def _layers(layers: Sequence[LayerLike]) -> list[SpatialLayer]:
+    """Conv and Pool layers from layers or shorthands (``k`` or ``(k, s, p, d)``).
 
-
-def _layers(layers: Sequence[LayerLike]) -> list[Layer]:
-    """Layers from Layer objects, kernel ints or (kernel, stride, padding, dilation) tuples."""
+    A shorthand is a convolution of that geometry, ``Conv(1, k, s, p, d)``: its channel count
+    does not change a receptive field. A Dense layer has no window to follow (it sees its
+    whole input) and is refused.
+    """
     if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or not layers:
         raise ValueError(f"layers must be a non-empty sequence of layers, got {layers!r}")
-    out = []
+    out: list[SpatialLayer] = []
     for i, spec in enumerate(layers):
-        if isinstance(spec, Layer):
+        if isinstance(spec, Conv | Pool):
             out.append(spec)
             continue
+        if isinstance(spec, Dense):
+            raise ValueError(
+                f"layers[{i}] is a Dense layer: it sees its whole input, so it has no "
+                "receptive-field geometry to follow (use a Conv covering the input instead)"
+            )
         if isinstance(spec, tuple | list):
             if not 1 <= len(spec) <= 4:
                 raise ValueError(
@@ -560,13 +782,13 @@ def _layers(layers: Sequence[LayerLike]) -> list[Layer]:
         else:
             args = (spec,)
         try:
-            out.append(Layer(*args))
+            out.append(Conv(1, *args))
         except ValueError as e:
             raise ValueError(f"layers[{i}]: {e}") from None
     return out
 
 
-def _lengths(layers: list[Layer], n: int, name: str) -> list[int]:
+def _lengths(layers: list[SpatialLayer], n: int, name: str) -> list[int]:
     """Map length before the first layer and after each layer along one axis."""
     lens = [n]
     for i, lay in enumerate(layers):
@@ -585,10 +807,11 @@ class ReceptiveField:
     Output cell ``n`` of this layer is centred at input coordinate ``c = start + n * jump``
     and its field spans the ``size`` pixels from ``c - (size - 1) / 2`` to ``c + (size - 1) / 2``
     (every one of them feeds it unless dilation, or a stride larger than a kernel, leaves
-    holes). ``out_size`` is the (h, w) of this layer's output when an input size was given.
+    holes). ``layer`` is the Conv or Pool (a shorthand becomes ``Conv(1, k, s, p, d)``);
+    ``out_size`` is the (h, w) of this layer's output when an input size was given.
     """
 
-    layer: Layer
+    layer: SpatialLayer
     size: int
     jump: int
     start: float
@@ -610,7 +833,9 @@ def receptive_field(
 
     Parameters
     ----------
-    layers : sequence of Layer, int (kernel only) or (kernel, stride, padding, dilation)
+    layers : sequence of Conv, Pool, int (a kernel) or (kernel, stride, padding, dilation)
+        The shorthands are convolutions of that geometry; a pool's dilation is 1. Channel
+        counts and groups do not change a receptive field.
     input_size : int or (h, w), optional
         When given, each row also carries its output size and layers that do not fit raise.
 
@@ -635,7 +860,7 @@ def receptive_field(
     return rows
 
 
-def _axis_span(layers: list[Layer], n: int) -> tuple[int, int]:
+def _axis_span(layers: list[SpatialLayer], n: int) -> tuple[int, int]:
     """Unclipped input range [lo, hi) feeding output index ``n``: integer back-propagation."""
     lo, hi = n, n
     for lay in reversed(layers):
@@ -644,7 +869,7 @@ def _axis_span(layers: list[Layer], n: int) -> tuple[int, int]:
     return lo, hi + 1
 
 
-def _axis_mask(layers: list[Layer], lens: list[int], out_mask: np.ndarray) -> np.ndarray:
+def _axis_mask(layers: list[SpatialLayer], lens: list[int], out_mask: np.ndarray) -> np.ndarray:
     """Boolean (lens[0],) mask of the input positions that feed any True output position."""
     mask = out_mask
     for lay, n_in in zip(reversed(layers), reversed(lens[:-1]), strict=True):
@@ -656,7 +881,7 @@ def _axis_mask(layers: list[Layer], lens: list[int], out_mask: np.ndarray) -> np
     return mask
 
 
-def _check_traceable(layers: list[Layer], lens: list[int], name: str) -> None:
+def _check_traceable(layers: list[SpatialLayer], lens: list[int], name: str) -> None:
     """ValueError when an axis, padding included, is longer than the masks follow."""
     for lay, n in zip(layers, lens, strict=False):
         if n + 2 * lay.padding > MAX_SIDE:
@@ -1009,7 +1234,7 @@ def data_kept(
                 f"pool must be at most the strided {name} ceil({n}/{s}) = {(n - 1) // s + 1}, "
                 f"got {p}"
             )
-    stack = [Layer(1, s), Layer(p, p)]
+    stack = [Conv(kk, 1, s), Pool(p)]
     lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
     _check_traceable(stack, lh, "height")
     _check_traceable(stack, lw, "width")
@@ -1031,7 +1256,8 @@ __all__ = [
     "ConvCost",
     "DataKept",
     "InceptionCost",
-    "Layer",
+    "LayerCost",
+    "NetworkCost",
     "ReceptiveField",
     "conv_cost",
     "data_kept",
@@ -1045,6 +1271,7 @@ __all__ = [
     "mlp_as_1x1",
     "mlp_per_pixel",
     "mlp_pointwise",
+    "network_cost",
     "random_mlp",
     "ratio_phrase",
     "receptive_field",

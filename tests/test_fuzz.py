@@ -264,7 +264,7 @@ def test_describe(spec):
 
 
 @FEW
-@given(st.one_of(JUNK, st.just(ce.Layer(3)), st.just("conv")).filter(lambda v: v is not None))
+@given(st.one_of(JUNK, st.just(ce.Conv(1, 3)), st.just("conv")).filter(lambda v: v is not None))
 def test_functions_taking_a_spec_or_trace_refuse_other_things(thing):
     t = ce.trace(ce.PRESETS["padding_strides"])
     calls = [
@@ -524,8 +524,9 @@ def test_inception_cost(c, size, channels):
 
 
 LAYER = st.one_of(
-    st.builds(ce.Layer, st.integers(1, 5), st.integers(1, 3), st.integers(0, 2),
+    st.builds(ce.Conv, st.integers(1, 4), st.integers(1, 5), st.integers(1, 3), st.integers(0, 2),
               st.integers(1, 2)),
+    st.builds(ce.Pool, st.integers(1, 5), st.integers(1, 3)),
     st.integers(1, 5),
     st.tuples(st.integers(1, 5), st.integers(1, 3)),
     st.tuples(ints(st.integers(1, 5)), ints(st.integers(1, 3)), ints(st.integers(0, 2)),

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conv_engine.layers import Conv, Pool
 from conv_engine.networks import (
     GOOGLENET_INCEPTION,
     INCEPTION_FIELDS,
-    Layer,
     conv_cost,
     data_kept,
     dense_as_1x1,
@@ -154,7 +154,8 @@ def test_receptive_field_hand_computed():
     assert [r.jump for r in rows] == [1, 2, 2]
     # start: 0 + (1 - 1)*1; 0 + (0.5 - 0)*1; 0.5 + (1 - 1)*2
     assert [r.start for r in rows] == [0.0, 0.5, 0.5]
-    assert rows[1].layer == Layer(2, 2)
+    # A shorthand is a convolution of that geometry (one channel: channels do not matter).
+    assert rows[1].layer == Conv(1, 2, 2)
 
 
 def test_receptive_field_dilated_stack_doubles():
@@ -174,9 +175,14 @@ def test_receptive_field_alexnet_pool5_is_195():
 
 
 def test_layer_forms_are_equivalent():
-    a = receptive_field([3, (2, 2), Layer(3, 1, 1, 2)])
+    a = receptive_field([3, (2, 2), Conv(1, 3, 1, 1, 2)])
     b = receptive_field([(3, 1, 0, 1), [2, 2, 0, 1], (3, 1, 1, 2)])
     assert a == b
+    # The layer description of the whole engine: channels, groups and bias do not move a
+    # receptive field, and a pool has the geometry of its window.
+    c = receptive_field([Conv(64, 3), Pool(2), Conv(8, 3, 1, 1, 2, groups=4, bias=False)])
+    assert [(r.size, r.jump, r.start) for r in c] == [(r.size, r.jump, r.start) for r in a]
+    assert [r.layer for r in c][1] == Pool(2, 2)
 
 
 def _brute_deps(layers, h, w):

@@ -15,6 +15,7 @@ PAGES = [
     ("app_pages/your_image.py", "Your image", ":material/image:"),
     ("app_pages/network_in_network.py", "Network in Network", ":material/hub:"),
     ("app_pages/inception.py", "Inception bottlenecks", ":material/calculate:"),
+    ("app_pages/channels.py", "Channels, groups and depthwise", ":material/view_in_ar:"),
 ]
 
 

@@ -1,6 +1,15 @@
 """Pillow drawings of traces in the guide's style: the slanted 2.5D arithmetic view and the
-flat numerical view. Pure functions of (trace, step, style); no numerics here."""
+flat numerical view, and the multi-channel view of a (grouped) convolution. Pure functions of
+(trace or layer, step, style); no numerics here."""
 
+from .channels import (
+    MAX_CHANNEL_VIEW,
+    ChannelsAnimation,
+    ChannelsGeometry,
+    channels_animation,
+    channels_geometry,
+    check_channel_case,
+)
 from .geometry import SLANT, Geometry, make_geometry
 from .scene import (
     Animation,
@@ -16,17 +25,23 @@ from .style import DEFAULT_STYLE, HIGH_CONTRAST, PALETTES, SOLARIZED, Colors, St
 
 __all__ = [
     "DEFAULT_STYLE",
+    "MAX_CHANNEL_VIEW",
     "HIGH_CONTRAST",
     "PALETTES",
     "SLANT",
     "SOLARIZED",
     "Animation",
+    "ChannelsAnimation",
+    "ChannelsGeometry",
     "Colors",
     "Geometry",
     "Style",
     "TextLabel",
     "animation",
     "cell_text",
+    "channels_animation",
+    "channels_geometry",
+    "check_channel_case",
     "draw",
     "draw_step",
     "hex_rgb",
