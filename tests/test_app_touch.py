@@ -32,6 +32,7 @@ STARTS = [
     ("app_pages/network_in_network.py", {}),
     ("app_pages/inception.py", {}),
     ("app_pages/inception.py", {"module": "custom"}),
+    ("app_pages/channels.py", {}),
 ]
 
 # Controls whose shown options are labels, not values: a value to change them to.
@@ -67,9 +68,11 @@ def _change(w) -> None:
         w.root.session_state[TESTING_KEY][w.id] = lambda v: v if v in labels else fmt(v)
         w.select_index(i)
     elif w.type == "select_slider":
-        cur = w.value
-        values = [type(cur)(o) for o in w.options]
-        w.set_value(values[(values.index(cur) + 1) % len(values)])
+        # As for a selectbox: the next shown label, sent as the browser sends it.
+        fmt, labels = w.format_func, list(w.options)
+        i = (labels.index(str(fmt(w.value))) + 1) % len(labels)
+        w.root.session_state[TESTING_KEY][w.id] = lambda v: v if v in labels else fmt(v)
+        w.set_value(labels[i])
     elif w.type == "button_group":
         raise AssertionError(f"add {w.key!r} to OTHER_VALUE")
     else:  # toggle, checkbox
