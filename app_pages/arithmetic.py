@@ -6,7 +6,8 @@ import streamlit as st
 import conv_engine as ce
 from ui import cached, links
 from ui.common import guard, index_slider
-from ui.controls import MAX_GIF_STEPS, PALETTE_COLOURS, as_grid, controls
+from ui.controls import MAX_GIF_STEPS, OP_LABELS, PALETTE_COLOURS, as_grid, controls
+from ui.player import player
 
 st.title("Convolution arithmetic")
 legend = st.empty()  # filled once the palette is known
@@ -23,9 +24,23 @@ def _edited(where, name: str, base: np.ndarray, case: tuple) -> np.ndarray:
     got = np.asarray(where.data_editor(base, key=_editor_key(name, case), width="stretch"),
                      dtype=float)
     if not np.isfinite(got).all():
-        where.caption("Empty cells count as 0.")
+        where.markdown(":small[Empty cells count as 0.]")
         got = np.nan_to_num(got, nan=0.0, posinf=0.0, neginf=0.0)
     return np.clip(got, -1e6, 1e6)
+
+
+def _title(spec: ce.ConvSpec, edited: bool) -> str:
+    """What the animation shows, in words (the player's name and its frames' alt text)."""
+    def hw(p: tuple[int, int]) -> str:
+        return f"{p[0]}x{p[1]}"
+
+    what = "Transposed convolution" if spec.transposed else OP_LABELS[spec.op]
+    pad = spec.padding if isinstance(spec.padding, str) else hw(spec.padding)
+    parts = [f"{what} of a {hw(spec.input_size)} input", f"{hw(spec.kernel_size)} kernel",
+             f"stride {hw(spec.stride)}", f"padding {pad}", f"dilation {hw(spec.dilation)}"]
+    if spec.transposed and spec.output_padding != (0, 0):
+        parts.append(f"output padding {hw(spec.output_padding)}")
+    return ", ".join(parts) + (" (edited numbers)" if edited else "")
 
 
 def _reset(case: tuple) -> None:
@@ -38,10 +53,11 @@ def _reset(case: tuple) -> None:
 choice = controls()
 spec = choice.spec
 colour_in, colour_out = PALETTE_COLOURS[choice.palette]
-legend.caption(
-    f"{colour_in.capitalize()}: the input, {colour_out}: the output, white with dashes: padding "
-    "(and, for transposed convolutions, the zeros inserted between input cells). The shadow is "
-    "the kernel."
+# The figure's legend as small body text: st.caption's faded grey reads 3.9:1 on white.
+legend.markdown(
+    f":small[{colour_in.capitalize()}: the input, {colour_out}: the output, white with dashes: "
+    "padding (and, for transposed convolutions, the zeros inserted between input cells). The "
+    "shadow is the kernel.]"
 )
 if spec is None:
     st.warning(f"This combination is impossible: {choice.error}", icon="🚫")
@@ -74,7 +90,7 @@ if spec.numerical:
         if edited:
             st.button("Reset to the original numbers", on_click=_reset, args=(case,),
                       icon="↩️")
-        st.caption("Edited numbers travel in the page's link.")
+        st.markdown(":small[Edited numbers travel in the page's link.]")
     if edited:
         st.info("These are edited numbers, not the "
                 + ("guide's." if choice.x is None else "seeded ones."), icon="✏️")
@@ -89,30 +105,40 @@ def file_name(ext: str, step: int | None = None) -> str:
     return name.replace(f".{ext}", f"_edited.{ext}") if edited else name
 
 
-anim, still = st.columns([3, 2], gap="large")
-with anim, guard("drawing the animation"):
-    if spec.steps <= MAX_GIF_STEPS:
-        gif = cached.gif(key, x, k, choice.labels, choice.palette, choice.duration)
-        st.image(gif, caption=f"{spec.steps} frames, {choice.duration / 1000:g} s each",
-                 alt=f"Animation of {ce.export_name(spec, 'gif')[:-4].replace('_', ' ')}")
-        # No rerun on click: a rerun releases the file, and under load it can be swept away
-        # before the browser fetches it (a 404 the browser reports as a cancelled download).
-        st.download_button("Download GIF", gif, file_name=file_name("gif"),
-                           mime="image/gif", icon="⬇️", on_click="ignore")
+title = _title(spec, edited)
+with guard("drawing the animation"):
+    if spec.steps <= ce.MAX_PLAYER_STEPS:
+        # Every frame, caption and cell outline goes to the browser at once: playing,
+        # stepping and hovering then happen there, with no round trip to the server.
+        png_name = file_name("png", 1).replace("_step1", "_step{step}")
+        player(cached.player_payload(key, x, k, choice.labels, choice.palette,
+                                     choice.duration, title, png_name), key="arith-player")
     else:
-        st.info(f"{spec.steps:,} steps are too many for a smooth animation: use the step "
-                "slider to walk through them.", icon="ℹ️")
+        st.info(f"{spec.steps:,} steps are too many for the player (at most "
+                f"{ce.MAX_PLAYER_STEPS:,}): walk through them with the slider, one step at a "
+                "time.", icon="ℹ️")
+        step = index_slider("Step", spec.steps, "step", one_based=True,
+                            help="Walk through the output cells one at a time.")
+        png = cached.frame_png(key, x, k, choice.labels, choice.palette, step)
+        text = cached.caption(key, x, k, step)
+        st.image(png, alt=f"{title}, step {step + 1} of {spec.steps}: {text}")
+        st.markdown(text)
+        st.download_button("Download this frame (PNG)", png, on_click="ignore",
+                           file_name=file_name("png", step + 1), mime="image/png",
+                           icon="⬇️")
 
-with still, guard("drawing the step"):
-    step = index_slider("Step", spec.steps, "step", one_based=True,
-                        help="Walk through the output cells one at a time.")
-    png = cached.frame_png(key, x, k, choice.labels, choice.palette, step)
-    text = cached.caption(key, x, k, step)
-    st.image(png, alt=f"Step {step + 1} of {spec.steps}: {text}")
-    st.markdown(text)
-    st.download_button("Download this frame (PNG)", png, on_click="ignore",
-                       file_name=file_name("png", step + 1), mime="image/png",
-                       icon="⬇️")
+st.markdown("**In PyTorch**")
+st.code(ce.pytorch_code(spec), language="python", wrap_lines=True)
+if spec.steps <= MAX_GIF_STEPS:
+    gif_args = (key, x, k, choice.labels, choice.palette, choice.duration)
+    # Drawn when clicked (a GIF of a large case takes seconds): the player shows the frames.
+    # No rerun on click: a rerun releases the file, and under load it can be swept away
+    # before the browser fetches it (a 404 the browser reports as a cancelled download).
+    st.download_button("Download GIF", lambda: cached.gif(*gif_args),
+                       file_name=file_name("gif"), mime="image/gif", icon="⬇️",
+                       on_click="ignore",
+                       help=f"{spec.steps} frames, {choice.duration / 1000:g} s each, looping: "
+                       "for slides.")
 
 if spec.numerical:
     st.markdown("**Output**")

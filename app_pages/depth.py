@@ -4,8 +4,9 @@ import streamlit as st
 
 import conv_engine as ce
 from ui import links
-from ui.common import guard, index_slider
-from ui.depth_cache import depth_data, depth_gif, depth_png
+from ui.common import guard
+from ui.depth_cache import depth_gif, depth_player
+from ui.player import player
 
 st.title("1x1 convolution through depth")
 st.markdown(
@@ -43,18 +44,16 @@ if lowered:
             f"H {lim['H']} and W {lim['W']}: lowered {', '.join(lowered)}.", icon="ℹ️")
 
 with guard("drawing the depth view"):
-    x, weights = depth_data(c_in, c_out, h, w, seed)
-    anim, still = st.columns([3, 2], gap="large")
-    with anim:
-        gif = depth_gif(c_in, c_out, h, w, seed, numerical)
-        st.image(gif, caption=f"{h * w} frames, one per pixel")
-        st.download_button("Download GIF", gif, mime="image/gif", icon="⬇️", on_click="ignore",
-                           file_name=f"1x1_depth_{h}x{w}x{c_in}_to_{c_out}.gif")
-    with still:
-        step = index_slider("Pixel", h * w, "dstep", one_based=True,
-                            help="Walk through the pixels one at a time.")
-        st.image(depth_png(c_in, c_out, h, w, seed, numerical, step))
-        st.markdown(ce.depth_caption(x, weights, None, step, numerical=numerical))
+    name = f"1x1_depth_{h}x{w}x{c_in}_to_{c_out}"
+    title = (f"1x1 convolution through depth: {h}x{w} pixels, {c_in} input channels, "
+             f"{c_out} filters")
+    # Every frame and caption goes to the browser at once: stepping and hovering the pixels
+    # happen there, with no round trip to the server.
+    player(depth_player(c_in, c_out, h, w, seed, numerical, title, f"{name}_step{{step}}.png"),
+           key="depth-player")
+    st.download_button("Download GIF", lambda: depth_gif(c_in, c_out, h, w, seed, numerical),
+                       mime="image/gif", icon="⬇️", on_click="ignore", file_name=f"{name}.gif",
+                       help=f"{h * w} frames, one per pixel, 1 s each, looping: for slides.")
 
 st.subheader("The classic example: 200x200x50 through twenty 1x1 filters")
 H, W, C, K = 200, 200, 50, 20
@@ -73,10 +72,10 @@ with b:
               help=f"9·{K}·{C} = {three.weights:,} weights + {three.biases} biases")
     st.metric("Multiply-adds (H·W·9·C·k)", f"{three.mult_adds:,}",
               help=f"{H}·{W}·9·{C}·{K}: multiplications only")
-st.caption(
-    f"The 1x1 version needs {ce.ratio_phrase(one.mult_adds, three.mult_adds)} multiply-adds: "
-    "it changes the depth without looking at neighbours, which is exactly what a bottleneck "
-    f"wants. The output keeps the {H}x{W} grid; only the channels shrink, "
+st.markdown(
+    f":small[The 1x1 version needs {ce.ratio_phrase(one.mult_adds, three.mult_adds)} "
+    "multiply-adds: it changes the depth without looking at neighbours, which is exactly what "
+    f"a bottleneck wants. The output keeps the {H}x{W} grid; only the channels shrink, "
     f"from {H * W * C:,} to {H * W * K:,} values ({K / C:.0%}). Parameters include the biases, "
-    "as PyTorch counts them; multiply-adds count the multiplications."
+    "as PyTorch counts them; multiply-adds count the multiplications.]"
 )

@@ -169,7 +169,8 @@ CASES = [
 for col, title, spec, kept in CASES:
     with col, guard("drawing the example"):
         st.markdown(f"**{title}**")
-        st.image(cached.gif(cached.spec_key(spec), None, None, True, "solarized", 500))
+        st.image(cached.gif(cached.spec_key(spec), None, None, True, "solarized", 500),
+                 alt=f"Animation: {title} over a 6x6 map, one frame per output cell")
         a, b = kept.in_shape, kept.out_shape
         st.markdown(
             f"{a[1]}x{a[2]}x{a[0]} → 1x1 to {K} channels → **{b[1]}x{b[2]}x{b[0]}** "

@@ -9,9 +9,10 @@ import streamlit as st
 import conv_engine as ce
 from ui import features_cache as fc
 from ui import figures, links
-from ui.common import guard, index_slider
-from ui.depth_cache import crop_gif
+from ui.common import guard
+from ui.depth_cache import crop_player, picker_url
 from ui.image_input import pick_image, show_notes
+from ui.player import crop_picker, player
 
 st.title("Your image through a 1x1 convolution")
 st.markdown(
@@ -21,6 +22,18 @@ st.markdown(
     "k numbers: the same small weight matrix at every pixel, so the map keeps its size while "
     "the depth shrinks from C to k."
 )
+
+
+def _picked(top_max: int, left_max: int):
+    """The picker's callback: its click becomes the crop's row and column (which the number
+    inputs, and so the link, then show), before the page reruns."""
+    def apply() -> None:
+        got = st.session_state["crop-picker"]["crop"]
+        if got:
+            st.session_state["crop_top"] = min(max(int(got["top"]), 0), top_max)
+            st.session_state["crop_left"] = min(max(int(got["left"]), 0), left_max)
+    return apply
+
 
 with st.sidebar:
     picked = pick_image("img")
@@ -40,11 +53,14 @@ with guard("computing the feature stack"):
     C, H, W = fs.shape
 
     left, right = st.columns([1, 2], gap="large")
-    left.image(img.rgb, caption=f"{label}: {H} x {W} pixels (height x width, working size)")
+    left.image(img.rgb, alt=f"The image {label}, at its working size")
+    # Figure captions as small body text: st.caption's faded grey reads 3.9:1 on white.
+    left.markdown(f":small[{label}: {H} x {W} pixels (height x width, working size)]")
     right.markdown(f"**Feature stack: {H} x {W} x {C}**")
     right.image(figures.maps_grid(fs.maps, fs.names, cmap=cmap, tile=150),
-                caption="Each map is stretched to its own range. Angles: the direction the "
-                "stripes run (0° horizontal, 90° vertical).")
+                alt=f"The {C} feature maps of the image: {', '.join(fs.names)}")
+    right.markdown(":small[Each map is stretched to its own range. Angles: the direction the "
+                   "stripes run (0° horizontal, 90° vertical).]")
 
     st.subheader("The 1x1 convolution")
     c1, c2, c3, c4 = st.columns(4)
@@ -85,10 +101,10 @@ with guard("computing the feature stack"):
         gap = (f" ({(learned.mse / learned.pca_mse - 1) * 100:+.1f} %)"
                if learned.pca_mse > 0 else "")  # k = C reconstructs exactly: no ratio
         run = steps // 100
-        st.caption(f"Reconstruction loss of each minibatch"
-                   f"{f', averaged over runs of {run} steps' if run > 1 else ''}, on the "
-                   f"{scale_name} channels. Final reconstruction error {learned.mse:.4g} per "
-                   f"value ({units}); PCA's optimum {learned.pca_mse:.4g}{gap}.")
+        st.markdown(f":small[Reconstruction loss of each minibatch"
+                    f"{f', averaged over runs of {run} steps' if run > 1 else ''}, on the "
+                    f"{scale_name} channels. Final reconstruction error {learned.mse:.4g} per "
+                    f"value ({units}); PCA's optimum {learned.pca_mse:.4g}{gap}.]")
         w, bias = learned.w, learned.b
     elif method == "hand":
         w0, _ = fc.weights(skey, fs, k, "mean", 0)
@@ -129,7 +145,9 @@ with guard("computing the feature stack"):
 
     names = [f"out {i}" for i in range(k_out)]
     grid = figures.maps_grid(y, names, cmap=cmap, tile=320)
-    st.image(grid, caption=f"The {k_out} output maps ({H2} x {W2})")
+    st.image(grid, alt=f"The {k_out} output maps of the 1x1 convolution, {H2} x {W2} pixels "
+             "each")
+    st.markdown(f":small[The {k_out} output maps ({H2} x {W2})]")
 
     d1, d2 = st.columns(2)
     maps_key = (skey, digest, relu, spatial, cmap)
@@ -142,30 +160,44 @@ with guard("computing the feature stack"):
 
     st.subheader("The same 1x1 convolution, pixel by pixel")
     lim = ce.depth.MAX_SCHEMATIC
-    side = 4
-    crop = np.ascontiguousarray(ce.crop_center(fs.maps, side, side, channels_first=True))
+    ch, cw = min(4, H), min(4, W)  # a 4x4 crop, or the whole of a smaller image
     ci, co = min(C, lim["C_in"]), min(k, lim["C_out"])
+    pick, text = st.columns([2, 3], gap="large")
+    with pick:
+        # The crop's top-left pixel, in the link; a click on the picture writes it (below).
+        c1, c2 = st.columns(2)
+        top = links.number(c1, "Crop row", 0, H - ch, (H - ch) // 2, "crop_top", slug="ct",
+                           help="Top row of the crop, counted from 0 at the top of the image.")
+        left = links.number(c2, "Crop column", 0, W - cw, (W - cw) // 2, "crop_left",
+                            slug="cl", help="Left column of the crop, counted from 0.")
+        crop_picker(picker_url(image_key, img.rgb), (W, H), (top, left), (ch, cw),
+                    alt=f"The image {label}, with the {ch}x{cw} crop at row {top}, column "
+                    f"{left} outlined", key="crop-picker", on_pick=_picked(H - ch, W - cw))
+    where = (f"The {ch}x{cw} pixels at rows {top}–{top + ch - 1}, columns "
+             f"{left}–{left + cw - 1} of your stack")
+    text.markdown(
+        f"{where}, drawn below: each pixel's column of {ci} values meets the {co} filters, and "
+        "the sheets are tinted by the values (palest: a channel's smallest). The player's "
+        "pixel (0,0) is the crop's top-left pixel. Choose another place on the picture, or "
+        "type it.")
     if (ci, co) != (C, k):
-        st.caption(f"Drawn with the first {ci} of {C} input channels and {co} of {k} filters.")
-    xs, ws, bs = crop[:ci], w[:co, :ci], bias[:co]
-    anim_col, text_col = st.columns([3, 2], gap="large")
-    with anim_col:
-        st.image(crop_gif((skey, digest, ci, co), xs, ws, bs, fs.names[:ci]),
-                 caption=f"The central {xs.shape[1]}x{xs.shape[2]} pixels of your stack: each "
-                 f"pixel's column of {ci} values meets the {co} filters.")
-    with text_col:
-        px = index_slider("Pixel of the crop", xs.shape[1] * xs.shape[2], "crop-step",
-                          one_based=True)
-        st.markdown(ce.depth_caption(xs, ws, bs, px, numerical=True))
+        text.markdown(f"Drawn with the first {ci} of {C} input channels and {co} of {k} "
+                      "filters.")
+    crop = np.ascontiguousarray(fs.maps[:ci, top:top + ch, left:left + cw])
+    player(crop_player((skey, digest, ci, co, top, left), crop, w[:co, :ci], bias[:co],
+                       tuple(fs.names[:ci]), f"1x1 convolution of {where[0].lower()}{where[1:]}"),
+           key="crop-player")
 
     st.subheader("How much does a 1x1 reduction keep?")
     cv = fc.curve(skey, fs, standardize)
     st.image(fc.curve_png(skey, cv, C, k, standardize),
-             caption=f"Variance kept of the {scale_name} channels against k, for each way of "
-             "choosing the weights (no ReLU; measured on the 1x1 outputs at every pixel, before "
-             "any stride or pooling). Change the channel scale above to compare.")
-    st.caption(
-        f"Efficacy against efficiency: parameters grow linearly with k (k·{C} weights + k "
-        f"biases), multiply-adds too (H'·W'·{C}·k = {cost.size[0] * cost.size[1] * C:,}·k). "
-        "PCA is the best any linear 1x1 reduction can do."
+             alt=f"Line chart: variance kept against k, from 1 to {C}, for each way of choosing "
+             "the weights")
+    st.markdown(f":small[Variance kept of the {scale_name} channels against k, for each way "
+                "of choosing the weights (no ReLU; measured on the 1x1 outputs at every pixel, "
+                "before any stride or pooling). Change the channel scale above to compare.]")
+    st.markdown(
+        f":small[Efficacy against efficiency: parameters grow linearly with k (k·{C} weights + "
+        f"k biases), multiply-adds too (H'·W'·{C}·k = {cost.size[0] * cost.size[1] * C:,}·k). "
+        "PCA is the best any linear 1x1 reduction can do.]"
     )

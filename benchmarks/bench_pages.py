@@ -64,7 +64,9 @@ CHANGES: dict[str, list[tuple[str, Change]]] = {
         ("preset -> padding_strides",
          lambda at: at.selectbox(key="preset").set_value("padding_strides")),
         ("labels off", lambda at: at.toggle(key="labels").set_value(False)),
-        ("step slider -> 5", lambda at: at.slider(key="step").set_value(5)),
+        # Stepping happens in the browser's player (no rerun); a new case draws all its steps.
+        ("preset -> numerical_padding_strides",
+         lambda at: at.selectbox(key="preset").set_value("numerical_padding_strides")),
     ],
     "app_pages/depth.py": [
         ("filters C_out 3 -> 4", lambda at: at.number_input(key="cout").set_value(4)),

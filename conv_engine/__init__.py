@@ -16,13 +16,14 @@ from . import (
     layers,
     networks,
     ops,
+    player,
     presets,
     render,
     trace,
 )
 
 _MODULES = (architectures, arithmetic, captions, channels, depth, export, features, images, layers,
-            networks, ops, presets, render, trace)
+            networks, ops, player, presets, render, trace)
 
 from .architectures import *  # noqa: E402, F403
 from .arithmetic import *  # noqa: E402, F403
@@ -35,6 +36,7 @@ from .images import *  # noqa: E402, F403
 from .layers import *  # noqa: E402, F403
 from .networks import *  # noqa: E402, F403
 from .ops import *  # noqa: E402, F403
+from .player import *  # noqa: E402, F403
 from .presets import *  # noqa: E402, F403
 from .render import *  # noqa: E402, F403
 

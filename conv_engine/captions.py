@@ -25,7 +25,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .arithmetic import ConvSpec, require
+from .arithmetic import ConvSpec, effective_kernel, require
 from .trace import Step, Trace
 
 # A caption lists every product up to this many taps; beyond it the middle is elided.
@@ -314,11 +314,133 @@ def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
     return "_".join(parts) + "." + ext.lstrip(".")
 
 
+# -- PyTorch ----------------------------------------------------------------------------------
+
+
+def _hw(v: tuple[int, int]) -> str:
+    """A PyTorch size argument: one int when both axes agree, else an (h, w) tuple."""
+    return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
+
+
+def _torch_pads(spec: ConvSpec) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) padding by PyTorch's rules, not the engine's: modes are
+    PyTorch's ("same" pads ``(k_eff - 1) // 2`` before and the rest after, as its
+    ``_convolution_same`` does), so that :func:`pytorch_shapes` can check the engine."""
+    if not isinstance(spec.padding, str):
+        (ph, pw) = spec.padding
+        return (ph, ph, pw, pw)
+    total = [effective_kernel(k, d) - 1
+             for k, d in zip(spec.kernel_size, spec.dilation, strict=True)]
+    if spec.padding == "valid":
+        return (0, 0, 0, 0)
+    if spec.padding == "full":
+        return (total[0], total[0], total[1], total[1])
+    before = [t // 2 for t in total]
+    return (before[0], total[0] - before[0], before[1], total[1] - before[1])
+
+
+def _torch_plan(spec: ConvSpec) -> tuple[str, list[str]]:
+    """(the PyTorch module's constructor, comment lines saying each choice made)."""
+    k, s, d = spec.kernel_size, spec.stride, spec.dilation
+    t, b, left, right = _torch_pads(spec)
+    notes = []
+    if spec.padding == "valid":
+        notes.append('# padding="valid" is no padding: padding=0')
+    elif spec.padding == "full":
+        keff = _hw(tuple(effective_kernel(kk, dd) for kk, dd in zip(k, d, strict=True)))
+        notes.append(f'# padding="full" is k_eff - 1 on each side (k_eff = {keff}): '
+                     f"padding={_hw((t, left))}")
+    args = [f"kernel_size={_hw(k)}", f"stride={_hw(s)}"]
+    pad_layer = None
+    if (t, left) == (b, right):
+        args.append(f"padding={_hw((t, left))}")
+        if spec.padding == "same":
+            notes.append(f'# padding="same" at stride 1 is {_hw((t, left))} on each side, '
+                         "written as a number")
+    elif spec.op == "conv":
+        # An even k_eff pads one more at the bottom/right. PyTorch's own "same" does exactly
+        # that, and exists only for stride 1, which "same" requires here too.
+        args.append('padding="same"')
+        notes.append(f'# padding="same" pads {t} above, {b} below, {left} left, {right} '
+                     "right (the extra at the bottom/right, as PyTorch does)")
+    else:
+        # Pooling layers pad both sides of an axis alike: pad first, then pool unpadded.
+        fill = 'float("-inf")' if spec.op == "max" else "0.0"
+        pad_layer = f"torch.nn.ConstantPad2d(({left}, {right}, {t}, {b}), {fill})"
+        args.append("padding=0")
+        notes.append(f'# padding="same" pads {t} above, {b} below, {left} left, {right} '
+                     "right: pooling layers pad both sides alike, so a padding layer goes first")
+    if spec.op != "avg" and d != (1, 1):
+        args.append(f"dilation={_hw(d)}")
+    if spec.op == "conv":
+        if spec.transposed and spec.output_padding != (0, 0):
+            args.append(f"output_padding={_hw(spec.output_padding)}")
+        args.append("bias=False")
+        notes.append("# bias=False: the animation adds no bias")
+        name = "ConvTranspose2d" if spec.transposed else "Conv2d"
+        expr = f"torch.nn.{name}(1, 1, {', '.join(args)})"
+    else:
+        name = "MaxPool2d" if spec.op == "max" else "AvgPool2d"
+        expr = f"torch.nn.{name}({', '.join(args)})"
+        if spec.op == "avg" and pad_layer is None and max(t, left) > 0:
+            notes.append("# AvgPool2d counts the padding zeros (count_include_pad=True, "
+                         "its default), as the animation does")
+    if pad_layer is not None:
+        expr = f"torch.nn.Sequential({pad_layer}, {expr})"
+    return expr, notes
+
+
+def pytorch_shapes(spec: ConvSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(input, output) shapes (N, C, H, W) of :func:`pytorch_code`'s layer, by PyTorch's own
+    size formulas applied to the arguments written there.
+
+    Conv2d and MaxPool2d: ``floor((i + p_top + p_bottom - d (k - 1) - 1) / s) + 1``;
+    AvgPool2d the same with ``d = 1``; ConvTranspose2d:
+    ``(i - 1) s - 2p + d (k - 1) + output_padding + 1``.
+    """
+    require(spec, ConvSpec, "spec")
+    t, b, left, right = _torch_pads(spec)
+    out = []
+    for i, k, s, d, before, after, a in zip(
+        spec.input_size, spec.kernel_size, spec.stride, spec.dilation, (t, left), (b, right),
+        spec.output_padding, strict=True,
+    ):
+        if spec.transposed:
+            out.append((i - 1) * s - 2 * before + d * (k - 1) + a + 1)
+        else:
+            out.append((i + before + after - d * (k - 1) - 1) // s + 1)
+    return (1, 1, *spec.input_size), (1, 1, *out)
+
+
+def pytorch_code(spec: ConvSpec) -> str:
+    """The PyTorch layer that computes ``spec``, with its shapes, as copyable lines.
+
+    ``torch.nn.Conv2d``, ``ConvTranspose2d``, ``MaxPool2d`` or ``AvgPool2d`` on one channel
+    (``bias=False``: the animation adds none), then a comment with the input and output
+    shapes PyTorch gives, e.g.::
+
+        torch.nn.Conv2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)
+        # input (1, 1, 5, 5) → output (1, 1, 3, 3)
+
+    Padding modes become numbers: "valid" is 0, "full" is ``k_eff - 1``, "same" (stride 1
+    only) is ``(k_eff - 1) / 2``. An even ``k_eff`` pads one more at the bottom/right: a
+    convolution then says ``padding="same"`` (PyTorch pads the same way, and only at stride
+    1); pooling layers, which cannot pad unevenly, get a ``ConstantPad2d`` first (``-inf``
+    for max pooling, 0 for average pooling). Comment lines say each choice.
+    """
+    require(spec, ConvSpec, "spec")
+    expr, notes = _torch_plan(spec)
+    shape_in, shape_out = pytorch_shapes(spec)
+    return "\n".join([expr, f"# input {shape_in} → output {shape_out}", *notes])
+
+
 __all__ = [
     "MAX_PLACES",
     "dot_terms",
     "export_name",
     "fmt",
     "printed_decimals",
+    "pytorch_code",
+    "pytorch_shapes",
     "step_caption",
 ]

@@ -512,6 +512,12 @@ class DepthAnimation:
         width = font(self.style.font, px).getlength(widest)
         return max(6, min(px, int(px * 0.85 * g.tile / max(width, 1e-9))))
 
+    @property
+    def number_px(self) -> dict[str, int]:
+        """Font size (px) of the numbers on the tiles ({"tile": px}); empty for the schematic
+        view, which draws none (a player sizes its view so that these stay readable)."""
+        return {"tile": self._text_px} if self.numerical else {}
+
     # -- static layers --------------------------------------------------------------------
 
     def _bbox(self, pts, pad: float | None = None) -> Box:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 import conv_engine as ce
 from ui.common import PAGES
 from ui.controls import OP_LABELS, preset_label
+from ui.player import unpack_header
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,13 +49,22 @@ def test_every_page_runs(path):
     assert at.title
 
 
+def _player(at: AppTest) -> dict:
+    """The header of the page's player payload: its captions, steps and sizes."""
+    (el,) = at.get("bidi_component")
+    return unpack_header(el.proto.bytes)
+
+
 def test_arithmetic_defaults_show_animation_formula_and_caption():
     at = _app("app_pages/arithmetic.py")
     _no_errors(at)
     spec = ce.PRESETS["no_padding_no_strides"]
     assert at.code[0].value == ce.describe(spec)
-    assert len(at.image) == 2  # the GIF and the scrubber's frame
-    assert "output[0,0]" in " ".join(m.value for m in at.markdown)
+    assert at.code[1].value == ce.pytorch_code(spec)
+    head = _player(at)
+    t = ce.trace(spec)
+    assert head["captions"] == [ce.step_caption(t, i) for i in range(spec.steps)]
+    assert [b.label for b in at.get("download_button")] == ["Download GIF"]
 
 
 @pytest.mark.parametrize("name", list(ce.PRESETS))
@@ -63,7 +73,7 @@ def test_each_preset_renders(name):
     _no_errors(at)
     assert at.selectbox(key="preset").value == name
     assert at.code[0].value == ce.describe(ce.PRESETS[name])
-    assert len(at.image) == 2
+    assert _player(at)["steps"] == ce.PRESETS[name].steps
 
 
 def test_numerical_preset_shows_output_table():
@@ -72,15 +82,21 @@ def test_numerical_preset_shows_output_table():
     table = at.dataframe[-1].value.to_numpy()
     assert table.tolist() == [[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.0]]
     # 3*0 + 3*1 + 2*2 + 0*2 + 0*2 + 1*0 + 3*0 + 1*1 + 2*2 = 12
-    text = " ".join(m.value for m in at.markdown)
-    assert "output[0,0] = 3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12.0" in text
+    text = _player(at)["captions"][0]
+    assert text == "output[0,0] = 3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12.0"
 
 
-def test_scrubber_moves_caption():
-    at = _app("app_pages/arithmetic.py", preset=preset_label("padding_strides"))
-    at.slider(key="step").set_value(9).run()
+def test_beyond_the_player_a_scrubber_moves_the_caption():
+    # 21x21 = 441 steps: more than the player takes, so the page steps on the server.
+    at = _app("app_pages/arithmetic.py", mode="custom", ih="21", iw="21", kh="1", kw="1",
+              pad="0")
     _no_errors(at)
-    assert "output[2,2]" in " ".join(m.value for m in at.markdown)
+    assert not at.get("bidi_component")
+    assert "too many for the player" in at.info[0].value
+    at.slider(key="step").set_value(441).run()
+    _no_errors(at)
+    assert "output[20,20]" in " ".join(m.value for m in at.markdown)
+    assert at.image[0].proto.imgs[0].alt.startswith("Convolution of a 21x21 input")
 
 
 @pytest.mark.parametrize(
@@ -132,7 +148,7 @@ def test_depth_page_numbers_and_classic_example():
     # 200x200x50 through 20 1x1 filters: 20*50 + 20 weights, 200*200*50*20 multiply-adds
     assert metrics[:2] == [f"{20 * 50 + 20:,}", f"{200 * 200 * 50 * 20:,}"]
     assert metrics[2:] == [f"{9 * 20 * 50 + 20:,}", f"{200 * 200 * 9 * 50 * 20:,}"]
-    assert "pixel (0,0):\n- out[0] =" in " ".join(m.value for m in at.markdown)
+    assert _player(at)["captions"][0].startswith("pixel (0,0):\n- out[0] =")
 
 
 def test_depth_page_too_large_for_numbers_says_why():

@@ -12,6 +12,7 @@ import conv_engine as ce
 from tests.test_app import _app, _no_errors
 from ui.features_cache import METHOD_LABELS, SPATIAL
 from ui.image_input import UPLOAD
+from ui.player import unpack_header
 
 PAGE = "app_pages/your_image.py"
 pytestmark = pytest.mark.usefixtures("fresh_caches")
@@ -38,7 +39,11 @@ def test_your_image_defaults_show_stack_maps_and_shapes():
     h, w = img.rgb.shape[:2]
     fs = ce.feature_stack(img.rgb, orientations=4, scales=2)
     assert f"{h} x {w} x {fs.shape[0]} → {h} x {w} x 3" in _texts(at)
-    assert len(at.image) == 5  # photo, feature stack, output maps, depth view of a crop, plot
+    assert len(at.image) == 4  # photo, feature stack, output maps, plot
+    # The depth view of a crop: the picker and the player, whose payload draws the 4x4 crop.
+    (picker,) = [e for e in at.get("bidi_component") if e.proto.WhichOneof("data") == "json"]
+    (player,) = [e for e in at.get("bidi_component") if e.proto.WhichOneof("data") == "bytes"]
+    assert unpack_header(player.proto.bytes)["steps"] == 16
     assert len(at.get("download_button")) == 2
 
 
@@ -50,7 +55,7 @@ def test_every_reduction_method_renders(method):
     at = _app(PAGE, **query)
     _no_errors(at)
     assert at.selectbox(key="method").value == method
-    assert any("output maps" in (i.proto.imgs[0].caption or "") for i in at.image)
+    assert any(m.value.startswith(":small[") and "output maps" in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("spatial", list(SPATIAL))

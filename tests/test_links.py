@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import conv_engine as ce
 from ui.common import PAGES
+from ui.player import unpack_header
 
 ROOT = Path(__file__).resolve().parent.parent
 ARITH = "app_pages/arithmetic.py"
@@ -153,7 +154,10 @@ def test_bad_numbers_in_a_link_are_refused_with_a_note():
 
 
 def _markdown(at: AppTest) -> str:
-    return " ".join(m.value for m in at.markdown)
+    """The page's text, with the player's first step's caption (the player shows it)."""
+    shown = [m.value for m in at.markdown]
+    shown += [unpack_header(el.proto.bytes)["captions"][0] for el in at.get("bidi_component")]
+    return " ".join(shown)
 
 
 def _edit(at: AppTest, name: str, values: np.ndarray) -> None:
@@ -183,6 +187,6 @@ def test_home_gallery_links_open_their_presets():
 
 
 def test_legend_names_the_colours_of_the_palette_in_use():
-    assert "cyan: the output" in _app(ARITH).caption[0].value
-    high = _app(ARITH, palette="high-contrast").caption[0].value
+    assert "cyan: the output" in _app(ARITH).markdown[0].value
+    high = _app(ARITH, palette="high-contrast").markdown[0].value
     assert "yellow: the output" in high and "cyan" not in high

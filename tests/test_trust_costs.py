@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import conv_engine as ce
 from tests.test_app import _app, _no_errors
+from ui.player import unpack_header
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
 
@@ -244,6 +245,12 @@ def test_your_image_multiply_adds_count_the_work_done(spatial):
     _fits(at)
 
 
+def _player_steps(at) -> int:
+    """Steps of the page's player (its payload's header), or fail when there is none."""
+    (el,) = at.get("bidi_component")
+    return unpack_header(el.proto.bytes)["steps"]
+
+
 def test_depth_page_offers_only_what_the_numbers_view_draws():
     lim = ce.depth.MAX_NUMERICAL
     at = _app("app_pages/depth.py", dnum="true", cin=str(lim["C_in"]), cout=str(lim["C_out"]),
@@ -252,7 +259,7 @@ def test_depth_page_offers_only_what_the_numbers_view_draws():
     for key, name in (("cin", "C_in"), ("cout", "C_out"), ("dh", "H"), ("dw", "W")):
         assert at.number_input(key=key).max == lim[name]
         assert at.number_input(key=key).value == lim[name]
-    assert len(at.image) == 2  # the animation and the still
+    assert _player_steps(at) == lim["H"] * lim["W"]  # the player, drawn: one step a pixel
 
 
 def test_depth_page_lowers_sizes_when_the_numbers_are_turned_on():
@@ -269,7 +276,7 @@ def test_depth_page_lowers_sizes_when_the_numbers_are_turned_on():
     notes = " ".join(i.value for i in at.info)
     assert f"C_in {big['C_in']} → {lim['C_in']}" in notes
     assert f"C_out {big['C_out']} → {lim['C_out']}" in notes
-    assert len(at.image) == 2
+    assert _player_steps(at) == 4 * 4  # drawn at the default height and width
 
 
 def test_depth_classic_example_says_biases_are_in():
@@ -280,7 +287,7 @@ def test_depth_classic_example_says_biases_are_in():
     assert m["Parameters (k·C + k)"].value == "1,020"
     assert m["Parameters (9·k·C + k)"].value == "9,020"
     assert "1,000 weights + 20 biases" in m["Parameters (k·C + k)"].help
-    assert "9.0x fewer" in " ".join(c.value for c in at.caption)
+    assert "9.0x fewer" in " ".join(m.value for m in at.markdown)
     _fits(at)
 
 

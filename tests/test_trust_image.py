@@ -271,7 +271,7 @@ def _png(h: int, w: int) -> bytes:
 
 def _captions(at) -> str:
     return " ".join([c.value for c in at.caption]
-                    + [i.proto.imgs[0].caption or "" for i in at.image])
+                    + [m.value for m in at.markdown if m.value.startswith(":small[")])
 
 
 def _metric(at, label: str):

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 import conv_engine as ce
+from ui.player import pack
 
 Grid = tuple[tuple[float, ...], ...] | None
 
@@ -25,7 +26,8 @@ def spec_from_key(key: tuple) -> ce.ConvSpec:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _trace(key: tuple, x: Grid, w: Grid) -> ce.Trace:
     """One Trace per case, shared, so the renderer's per-trace cache of static layers is reused
-    by every scrubber frame. Each can hold ~20 MiB of layers: 16 bound that to ~300 MiB."""
+    by the player, the GIF and every still. Each can hold ~20 MiB of layers: 16 bound that to
+    ~300 MiB."""
     spec = spec_from_key(key)
     return ce.trace(spec, None if x is None else np.array(x), None if w is None else np.array(w))
 
@@ -43,7 +45,7 @@ def gif(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, duration: int)
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def frame_png(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, step: int) -> bytes:
-    """PNG bytes of one frame (the scrubber's still)."""
+    """PNG bytes of one frame (the still shown beyond the player's steps)."""
     t = _trace(key, x, w)
     return ce.png_bytes(ce.draw_step(t, step, _style(labels, palette)))
 
@@ -63,3 +65,19 @@ def data(key: tuple, x: Grid, w: Grid) -> tuple[np.ndarray, np.ndarray]:
     """The input and kernel a trace uses (defaults filled in)."""
     t = _trace(key, x, w)
     return t.x, t.w
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _player_data(key: tuple, x: Grid, w: Grid, labels: bool, palette: str) -> ce.PlayerData:
+    """The player's frames, captions and cell geometry: shared and read-only. The largest
+    case allowed (400 steps over a 32x32 input) holds about 3 MB: 8 bound them to ~25 MB."""
+    return ce.player_data(_trace(key, x, w), ce.player_style(_style(labels, palette)))
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the animation…")
+def player_payload(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, speed: int,
+                   title: str, png_name: str) -> bytes:
+    """The player's payload (``ui.player.pack``): every frame, caption and cell polygon, so
+    the browser plays the whole animation without asking the server again."""
+    data = _player_data(key, x, w, labels, palette)
+    return pack(data, title=title, speed=speed, png_name=png_name)

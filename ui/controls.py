@@ -18,7 +18,7 @@ PALETTES = {"solarized": "Guide (Solarized)", "high-contrast": "High contrast"}
 PALETTE_COLOURS = {"solarized": ("blue", "cyan"), "high-contrast": ("dark blue", "yellow")}
 SPEEDS = (250, 500, 1000, 2000)  # milliseconds per frame
 MAX_SIDE = 32  # largest input side offered; bigger grids are unreadable as animations
-MAX_GIF_STEPS = 400  # beyond this the scrubber alone is shown: a GIF would take too long
+MAX_GIF_STEPS = 400  # beyond this no GIF is offered (too long to draw); see MAX_PLAYER_STEPS
 DEFAULT_PRESET = "no_padding_no_strides"
 
 # Custom-case widgets: key -> default. Keys are also the URL's query parameter names.

@@ -121,6 +121,17 @@ class Animation:
             sizes[kind] = px
         return sizes
 
+    @property
+    def number_px(self) -> dict[str, int]:
+        """Font size (px) of each kind of number this view draws: "value", "output" and, for a
+        convolution, "weight"; empty for the 2.5D view, which draws none (a player sizes its
+        view so that these stay readable)."""
+        if not self.numerical:
+            return {}
+        kinds = ("value", "output", "weight") if self.trace.spec.op == "conv" else (
+            "value", "output")
+        return {k: self._text_px[k] for k in kinds if self._text_px[k] >= _MIN_TEXT_PX}
+
     @cached_property
     def _static_texts(self) -> list[TextLabel]:
         if not self.numerical:
