@@ -64,7 +64,7 @@ if spec is None:
     st.stop()
 
 st.markdown("**Output size**")
-st.code(ce.describe(spec), language=None)
+st.code(ce.describe(spec), language=None, wrap_lines=True)
 h, w = spec.output_shape
 if spec.steps > ce.MAX_STEPS:
     st.warning(f"The output has {h}x{w} = {spec.steps:,} cells: too many to animate "
@@ -134,11 +134,14 @@ if spec.steps <= MAX_GIF_STEPS:
     # Drawn when clicked (a GIF of a large case takes seconds): the player shows the frames.
     # No rerun on click: a rerun releases the file, and under load it can be swept away
     # before the browser fetches it (a 404 the browser reports as a cancelled download).
-    st.download_button("Download GIF", lambda: cached.gif(*gif_args),
-                       file_name=file_name("gif"), mime="image/gif", icon="⬇️",
-                       on_click="ignore",
-                       help=f"{spec.steps} frames, {choice.duration / 1000:g} s each, looping: "
-                       "for slides.")
+    frames = f"{spec.steps} frames, {choice.duration / 1000:g} s each"
+    g, m = st.columns(2, width=420)
+    g.download_button("Download GIF", lambda: cached.gif(*gif_args),
+                      file_name=file_name("gif"), mime="image/gif", icon="⬇️",
+                      on_click="ignore", help=f"{frames}, looping: for web pages and slides.")
+    m.download_button("Download MP4", lambda: cached.mp4(*gif_args),
+                      file_name=file_name("mp4"), mime="video/mp4", icon="⬇️",
+                      on_click="ignore", help=f"{frames}, H.264: for slides and videos.")
 
 if spec.numerical:
     st.markdown("**Output**")

@@ -98,6 +98,11 @@ def test_playground_change_setting_and_download_gif(server, page):
     data = open(path, "rb").read()
     assert data[:6] == b"GIF89a"
     assert dl.value.suggested_filename.endswith(".gif")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download MP4").click()
+    data = open(dl.value.path(), "rb").read()
+    assert data[4:8] == b"ftyp"  # an MP4 container
+    assert dl.value.suggested_filename == "conv_i7x5_k3x3_s2_p1_d1.mp4"
     page.screenshot(path=str(SHOTS / "arithmetic-custom.png"), full_page=True)
 
 

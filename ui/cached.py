@@ -3,6 +3,7 @@ names), never image arrays: Streamlit hashes big arrays only from a sample."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import astuple, fields
 
 import numpy as np
@@ -36,11 +37,25 @@ def _style(labels: bool, palette: str) -> ce.Style:
     return ce.Style(labels=labels, palette=palette)
 
 
+# A long animation's encoder holds every frame for a moment (a few hundred MB for 400 large
+# frames): a class clicking "Download" together encodes two at a time, the others wait.
+_ENCODES = threading.BoundedSemaphore(2)
+
+
 @st.cache_data(max_entries=64, show_spinner="Drawing the animation…")
 def gif(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, duration: int) -> bytes:
     """GIF bytes of the whole animation."""
     t = _trace(key, x, w)
-    return ce.trace_to_gif(t, style=_style(labels, palette), duration=duration)
+    with _ENCODES:
+        return ce.trace_to_gif(t, style=_style(labels, palette), duration=duration)
+
+
+@st.cache_data(max_entries=16, show_spinner="Encoding the video…")
+def mp4(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, duration: int) -> bytes:
+    """MP4 (H.264) bytes of the whole animation, for slides."""
+    t = _trace(key, x, w)
+    with _ENCODES:
+        return ce.trace_to_mp4(t, style=_style(labels, palette), duration=duration)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
