@@ -38,10 +38,7 @@ st.caption(
     f"1x1, {conv5.weights:,} + {conv5.biases} for the 5x5)."
 )
 
-st.subheader("One Inception module")
 NAMES = ["custom", *ce.GOOGLENET_INCEPTION]
-module = links.choice(st.selectbox, "GoogLeNet module", NAMES, "3a", "module",
-                      format_func=lambda n: "Custom" if n == "custom" else f"inception ({n})")
 # field -> (URL slug, label); a custom module lives in the URL under these slugs.
 INPUTS = {
     "in_channels": ("cin", "Input channels"), "size": ("size", "Side (H = W)"),
@@ -49,50 +46,61 @@ INPUTS = {
     "n5x5_reduce": ("r5", "#5x5 reduce"), "n5x5": ("n5", "#5x5"), "pool_proj": ("pp", "pool proj"),
 }
 MAX_INPUT = 4096
-cols = st.columns(len(ce.INCEPTION_FIELDS))
-if module == "custom":  # starts from inception (3a)
-    args = [
-        links.number(col, INPUTS[name][1], 1, MAX_INPUT, v, f"inc-{INPUTS[name][0]}",
-                     slug=INPUTS[name][0])
-        for col, name, v in zip(cols, ce.INCEPTION_FIELDS, ce.GOOGLENET_INCEPTION["3a"],
-                                strict=True)
-    ]
-else:  # the paper's module, shown read-only
-    args = list(ce.GOOGLENET_INCEPTION[module])
-    for col, name, v in zip(cols, ce.INCEPTION_FIELDS, args, strict=True):
-        col.number_input(INPUTS[name][1], 1, MAX_INPUT, v, key=f"{INPUTS[name][0]}-{module}",
-                         disabled=True)
-with guard("computing the module's cost"):
-    cost = ce.inception_cost(*args)
-    h, w = cost.size
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Output channels", f"{cost.out_channels:,}",
-              help=f"{' + '.join(str(b.out_channels) for b in cost.branches)} concatenated; "
-              f"every branch keeps the {h}x{w} map: the output is {h}x{w}x{cost.out_channels}.")
-    m2.metric("Params (weights + biases)", f"{cost.params:,}",
-              help=f"{cost.weights:,} weights + {cost.params - cost.weights:,} biases (one per "
-              "output channel of each of the six convolutions).")
-    m3.metric("Multiply-adds", ce.si(cost.mult_adds),
-              help=f"{cost.mult_adds:,} = {h}·{w} positions × {cost.weights:,} weights "
-              "(multiplications only).")
-    m4.metric("Mult-adds vs unreduced", ce.ratio_phrase(cost.mult_adds, cost.naive_mult_adds),
-              help=f"{cost.mult_adds:,} against {cost.naive_mult_adds:,} "
-              f"{ce.NAIVE_INCEPTION}.")
-    st.caption(
-        f"Unreduced = {ce.NAIVE_INCEPTION}: {cost.naive_params:,} parameters and "
-        f"{ce.si(cost.naive_mult_adds)} multiply-adds, against {cost.params:,} and "
-        f"{ce.si(cost.mult_adds)} with the reductions. The pool branch's 3x3 max pool has no "
-        "parameters and does comparisons, not multiply-adds: they are not counted."
-    )
-    st.bar_chart(
-        {
-            "branch": [b.name for b in cost.branches] * 2,
-            "multiply-adds (millions)": [b.mult_adds / 1e6 for b in cost.branches]
-            + [b.naive_mult_adds / 1e6 for b in cost.branches],
-            "version": ["with 1x1 reductions"] * 4 + ["unreduced"] * 4,
-        },
-        x="branch", y="multiply-adds (millions)", color="version", stack=False, height=300,
-    )
+
+
+@links.fragment
+def module_section() -> None:
+    """One module's cost: its controls rerun only this part."""
+    st.subheader("One Inception module")
+    module = links.choice(st.selectbox, "GoogLeNet module", NAMES, "3a", "module",
+                          format_func=lambda n: "Custom" if n == "custom" else f"inception ({n})")
+    cols = st.columns(len(ce.INCEPTION_FIELDS))
+    if module == "custom":  # starts from inception (3a)
+        args = [
+            links.number(col, INPUTS[name][1], 1, MAX_INPUT, v, f"inc-{INPUTS[name][0]}",
+                         slug=INPUTS[name][0])
+            for col, name, v in zip(cols, ce.INCEPTION_FIELDS, ce.GOOGLENET_INCEPTION["3a"],
+                                    strict=True)
+        ]
+    else:  # the paper's module, shown read-only
+        args = list(ce.GOOGLENET_INCEPTION[module])
+        for col, name, v in zip(cols, ce.INCEPTION_FIELDS, args, strict=True):
+            col.number_input(INPUTS[name][1], 1, MAX_INPUT, v, key=f"{INPUTS[name][0]}-{module}",
+                             disabled=True)
+    with guard("computing the module's cost"):
+        cost = ce.inception_cost(*args)
+        h, w = cost.size
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Output channels", f"{cost.out_channels:,}",
+                  help=f"{' + '.join(str(b.out_channels) for b in cost.branches)} concatenated; "
+                  f"every branch keeps the {h}x{w} map: the output is {h}x{w}x{cost.out_channels}.")
+        m2.metric("Params (weights + biases)", f"{cost.params:,}",
+                  help=f"{cost.weights:,} weights + {cost.params - cost.weights:,} biases (one per "
+                  "output channel of each of the six convolutions).")
+        m3.metric("Multiply-adds", ce.si(cost.mult_adds),
+                  help=f"{cost.mult_adds:,} = {h}·{w} positions × {cost.weights:,} weights "
+                  "(multiplications only).")
+        m4.metric("Mult-adds vs unreduced", ce.ratio_phrase(cost.mult_adds, cost.naive_mult_adds),
+                  help=f"{cost.mult_adds:,} against {cost.naive_mult_adds:,} "
+                  f"{ce.NAIVE_INCEPTION}.")
+        st.caption(
+            f"Unreduced = {ce.NAIVE_INCEPTION}: {cost.naive_params:,} parameters and "
+            f"{ce.si(cost.naive_mult_adds)} multiply-adds, against {cost.params:,} and "
+            f"{ce.si(cost.mult_adds)} with the reductions. The pool branch's 3x3 max pool has no "
+            "parameters and does comparisons, not multiply-adds: they are not counted."
+        )
+        st.bar_chart(
+            {
+                "branch": [b.name for b in cost.branches] * 2,
+                "multiply-adds (millions)": [b.mult_adds / 1e6 for b in cost.branches]
+                + [b.naive_mult_adds / 1e6 for b in cost.branches],
+                "version": ["with 1x1 reductions"] * 4 + ["unreduced"] * 4,
+            },
+            x="branch", y="multiply-adds (millions)", color="version", stack=False, height=300,
+        )
+
+
+module_section()
 
 st.subheader("GoogLeNet's nine Inception modules")
 rows = ce.googlenet_table()

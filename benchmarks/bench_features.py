@@ -27,13 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._common import peak_bytes  # noqa: E402
-from conv_engine.features import (  # noqa: E402
-    feature_stack,
+from conv_engine.features import feature_stack  # noqa: E402
+from conv_engine.ops import pointwise  # noqa: E402
+from conv_engine.reductions import (  # noqa: E402
     learn_pointwise,
     reduction_curve,
     reduction_weights,
 )
-from conv_engine.ops import pointwise  # noqa: E402
 
 MiB = 2**20
 

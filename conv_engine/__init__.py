@@ -9,35 +9,46 @@ from . import (
     arithmetic,
     captions,
     channels,
+    checks,
+    costs,
     depth,
+    equivalences,
     export,
     features,
     images,
     layers,
-    networks,
+    limits,
     ops,
     player,
     presets,
+    receptive_fields,
+    reductions,
     render,
     trace,
 )
 
-_MODULES = (architectures, arithmetic, captions, channels, depth, export, features, images, layers,
-            networks, ops, player, presets, render, trace)
+_MODULES = (architectures, arithmetic, captions, channels, checks, costs, depth, equivalences,
+            export, features, images, layers, limits, ops, player, presets, receptive_fields,
+            reductions, render, trace)
 
 from .architectures import *  # noqa: E402, F403
 from .arithmetic import *  # noqa: E402, F403
 from .captions import *  # noqa: E402, F403
 from .channels import *  # noqa: E402, F403
+from .checks import *  # noqa: E402, F403
+from .costs import *  # noqa: E402, F403
 from .depth import *  # noqa: E402, F403
+from .equivalences import *  # noqa: E402, F403
 from .export import *  # noqa: E402, F403
 from .features import *  # noqa: E402, F403
 from .images import *  # noqa: E402, F403
 from .layers import *  # noqa: E402, F403
-from .networks import *  # noqa: E402, F403
+from .limits import *  # noqa: E402, F403
 from .ops import *  # noqa: E402, F403
 from .player import *  # noqa: E402, F403
 from .presets import *  # noqa: E402, F403
+from .receptive_fields import *  # noqa: E402, F403
+from .reductions import *  # noqa: E402, F403
 from .render import *  # noqa: E402, F403
 
 # Last, so that ``trace`` names the function, as it always has; the module stays importable

@@ -14,13 +14,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .arithmetic import MAX_STEPS, PADDING_MODES, ConvSpec
+from .arithmetic import PADDING_MODES, ConvSpec
+from .checks import ParameterError
 from .export import (
     ANIMATION_FORMATS,
     DEFAULT_DURATION,
-    MAX_DURATION,
-    MAX_SCALE,
-    MIN_DURATION,
     animation_gif,
     animation_mp4,
     default_jobs,
@@ -30,11 +28,13 @@ from .export import (
     write_atomic,
     write_gallery,
 )
+from .limits import MAX_EXPORT_SCALE, MAX_FRAME_DURATION, MAX_STEPS, MIN_FRAME_DURATION
 from .presets import PRESETS
 from .render import PALETTES, Animation, Style
 from .trace import trace
 
-# Engine parameter names -> the options that set them, to name the culprit in errors.
+# Engine parameter names (a ParameterError's ``name``) -> the options that set them, to name
+# the culprit in errors.
 _FLAGS = {
     "input_size": "--input",
     "kernel_size": "--kernel",
@@ -97,7 +97,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The command line's argument parser; ``prog`` names it in help and errors."""
     common = argparse.ArgumentParser(add_help=False)
     look = common.add_argument_group("look")
-    look.add_argument("--duration", type=_ranged(MIN_DURATION, MAX_DURATION, " ms"),
+    look.add_argument("--duration", type=_ranged(MIN_FRAME_DURATION, MAX_FRAME_DURATION, " ms"),
                       default=DEFAULT_DURATION, metavar="MS",
                       help=f"time each frame is shown, in ms (default {DEFAULT_DURATION}, as in "
                            "the guide); GIFs store hundredths of a second")
@@ -105,7 +105,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                       help="colours: the guide's Solarized ones (default) or high contrast")
     look.add_argument("--no-labels", dest="labels", action="store_false",
                       help='leave out the "input" and "output" labels')
-    look.add_argument("--scale", type=_ranged(1, MAX_SCALE), default=1, metavar="N",
+    look.add_argument("--scale", type=_ranged(1, MAX_EXPORT_SCALE), default=1, metavar="N",
                       help="draw N times larger: cells, lines and text are redrawn at that "
                            "size, so they stay sharp (default 1)")
 
@@ -179,13 +179,6 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     return parser
 
 
-def _flag_of(message: str) -> str:
-    """The option an engine error message is about (its first parameter name), or ''."""
-    hits = [(m.start(), flag) for name, flag in _FLAGS.items()
-            for m in [re.search(rf"\b{name}\b", message)] if m]
-    return min(hits)[1] if hits else ""
-
-
 def _spec(args: argparse.Namespace) -> ConvSpec:
     return ConvSpec(args.input, args.kernel, args.stride, args.padding, args.dilation,
                     transposed=args.transposed, output_padding=args.output_padding, op=args.op,
@@ -220,7 +213,9 @@ def _render(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         spec = _spec(args)
         anim = Animation(trace(spec), style)
     except ValueError as e:
-        flag = _flag_of(str(e))
+        # The engine names the parameter it refuses; errors naming none, or one that no
+        # option sets (the whole case: "spec"), are printed as they are.
+        flag = _FLAGS.get(e.name, "") if isinstance(e, ParameterError) else ""
         parser.error(f"argument {flag}: {e}" if flag else str(e))
     w, h = anim.geometry.size
     if fmt == "png":

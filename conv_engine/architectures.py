@@ -1,7 +1,7 @@
 """Real networks as layer lists: MobileNet v1 and ResNet's bottleneck, with their papers' figures.
 
 Each example is a :class:`Network` (named :mod:`~conv_engine.layers` and an input shape) that
-:func:`~conv_engine.networks.network_cost` costs on the app's one cost model.
+:func:`~conv_engine.costs.network_cost` costs on the app's one cost model.
 
 Counting conventions, checked against the papers by the tests:
 
@@ -21,13 +21,12 @@ Counting conventions, checked against the papers by the tests:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from numbers import Real
 
-from .arithmetic import _int
+from .checks import ParameterError, at_least, integer, real
+from .costs import NetworkCost, network_cost
 from .layers import AnyLayer, Conv, Dense, Pool, Shape
-from .networks import NetworkCost, network_cost
+from .limits import MAX_MOBILENET_RESOLUTION, MIN_MOBILENET_RESOLUTION
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Network:
     layers: tuple[tuple[str, AnyLayer], ...]
 
     def cost(self) -> NetworkCost:
-        """:func:`~conv_engine.networks.network_cost` of the layers on the input shape."""
+        """:func:`~conv_engine.costs.network_cost` of the layers on the input shape."""
         return network_cost(self.layers, self.input_shape)
 
 
@@ -75,17 +74,6 @@ MOBILENET_TABLE2: dict[str, tuple[float, float]] = {
     "dense": (0.18, 24.33),
 }
 
-# Input sizes MobileNet v1 is drawn for: its five stride-2 layers leave at least 1x1.
-MIN_RESOLUTION, MAX_RESOLUTION = 32, 1024
-
-
-def _alpha(v: object) -> float:
-    """A width multiplier in (0, 4], or ValueError naming ``alpha``."""
-    if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v) or not 0 < v <= 4:
-        raise ValueError(f"alpha must be a number in (0, 4], got {v!r}")
-    return float(v)
-
-
 def mobilenet_v1(alpha: float = 1.0, resolution: int = 224, classes: int = 1000) -> Network:
     """MobileNet v1 (Howard et al. 2017, Table 1) as named layers.
 
@@ -108,15 +96,14 @@ def mobilenet_v1(alpha: float = 1.0, resolution: int = 224, classes: int = 1000)
         Named ``"conv1"``, ``"dw1"``, ``"pw1"``, ..., ``"dw13"``, ``"pw13"``, ``"avg pool"``,
         ``"fc"``. At width 1.0 and 224: 568,740,352 multiply-adds, 4,209,088 weights.
     """
-    a = _alpha(alpha)
-    res = _int(resolution, "resolution")
-    if not MIN_RESOLUTION <= res <= MAX_RESOLUTION:
-        raise ValueError(
-            f"resolution must be from {MIN_RESOLUTION} to {MAX_RESOLUTION}, got {res}"
+    a = real(alpha, "alpha", "a number in (0, 4]", lambda v: 0 < v <= 4)
+    res = integer(resolution, "resolution")
+    if not MIN_MOBILENET_RESOLUTION <= res <= MAX_MOBILENET_RESOLUTION:
+        raise ParameterError(
+            "resolution", f"resolution must be from {MIN_MOBILENET_RESOLUTION} to "
+                          f"{MAX_MOBILENET_RESOLUTION}, got {res}"
         )
-    n_classes = _int(classes, "classes")
-    if n_classes < 1:
-        raise ValueError(f"classes must be >= 1, got {n_classes}")
+    n_classes = at_least(classes, 1, "classes")
 
     def width(c: int) -> int:
         return max(1, int(c * a))
@@ -141,13 +128,6 @@ RESNET_STAGES: dict[str, tuple[int, int, int]] = {
 }
 
 
-def _positive(v: object, name: str) -> int:
-    n = _int(v, name)
-    if n < 1:
-        raise ValueError(f"{name} must be >= 1, got {n}")
-    return n
-
-
 def resnet_bottleneck(channels: int = 256, width: int = 64, size: int = 56) -> Network:
     """ResNet's bottleneck block: 1x1 ``channels -> width``, 3x3 ``width -> width`` (padding
     1), 1x1 ``width -> channels``, on a ``size x size`` map, without biases.
@@ -155,8 +135,8 @@ def resnet_bottleneck(channels: int = 256, width: int = 64, size: int = 56) -> N
     The default is ResNet-50's conv2_x block (256 -> 64 -> 64 -> 256 at 56x56): 69,632
     weights, 218,365,952 multiply-adds.
     """
-    c, w, s = (_positive(channels, "channels"), _positive(width, "width"),
-               _positive(size, "size"))
+    c, w, s = (at_least(channels, 1, "channels"), at_least(width, 1, "width"),
+               at_least(size, 1, "size"))
     layers = (("1x1 reduce", Conv(w, 1, bias=False)), ("3x3", Conv(w, 3, 1, 1, bias=False)),
               ("1x1 expand", Conv(c, 1, bias=False)))
     return Network(f"bottleneck {c}-{w}-{c}", (c, s, s), layers)
@@ -165,7 +145,7 @@ def resnet_bottleneck(channels: int = 256, width: int = 64, size: int = 56) -> N
 def resnet_basic(channels: int = 64, size: int = 56) -> Network:
     """Two 3x3 convolutions ``channels -> channels`` (padding 1, no biases): ResNet-34's basic
     block at ``channels = 64``, or the plain stack a bottleneck replaces at the same width."""
-    c, s = _positive(channels, "channels"), _positive(size, "size")
+    c, s = at_least(channels, 1, "channels"), at_least(size, 1, "size")
     layers = (("3x3 a", Conv(c, 3, 1, 1, bias=False)), ("3x3 b", Conv(c, 3, 1, 1, bias=False)))
     return Network(f"two 3x3 {c}", (c, s, s), layers)
 
@@ -186,9 +166,10 @@ def separable_pair(in_channels: int, out_channels: int, kernel: int, size: int, 
     -------
     (standard, separable) Networks on a ``(C_in, size, size)`` input.
     """
-    c_in, c_out = _positive(in_channels, "in_channels"), _positive(out_channels, "out_channels")
-    k, s, n = _positive(kernel, "kernel"), _positive(stride, "stride"), _positive(size, "size")
-    p = (k - 1) // 2 if padding is None else _int(padding, "padding")
+    c_in, c_out = at_least(in_channels, 1, "in_channels"), at_least(out_channels, 1, "out_channels")
+    k, s = at_least(kernel, 1, "kernel"), at_least(stride, 1, "stride")
+    n = at_least(size, 1, "size")
+    p = (k - 1) // 2 if padding is None else integer(padding, "padding")
     shape = (c_in, n, n)
     standard = Network("standard", shape, ((f"{k}x{k} conv", Conv(c_out, k, s, p, bias=bias)),))
     separable = Network("depthwise separable", shape, (

@@ -2,76 +2,61 @@
 
 Everything that knows how stride, padding and dilation move a window lives here; the ops,
 the step traces, the renderer and the UI all ask this module rather than re-deriving it.
+Bad sizes raise :class:`~conv_engine.checks.ParameterError`; the animation limits are in
+:mod:`conv_engine.limits`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
+
+from .checks import ParameterError, at_least, flag, integer, one_of, pair, require
+from .limits import MAX_GRID_CELLS, MAX_KERNEL_TAPS, MAX_STEPS
 
 Pair = tuple[int, int]
 Pads = tuple[int, int, int, int]  # top, bottom, left, right
 
 PADDING_MODES = ("valid", "same", "full")
 OPS = ("conv", "max", "avg")
-# A trace has one step (one animation frame) per output cell: beyond this it is no animation.
-MAX_STEPS = 10_000
-# The drawn grid (the padded or zero-inserted input) and each step's kernel taps are built
-# cell by cell; a few steps can still cover a huge grid or kernel, so both are capped too.
-MAX_GRID_CELLS = 1_000_000
-MAX_KERNEL_TAPS = 1_024
-
-
-def _int(v: object, name: str) -> int:
-    """One integer parameter, or ValueError naming it."""
-    if isinstance(v, bool) or not isinstance(v, Integral):
-        raise ValueError(f"{name} must be an integer, got {v!r}")
-    return int(v)
-
-
-def pair(v: int | tuple[int, int] | list[int], name: str) -> Pair:
-    """An int or an (h, w) pair of ints, as an (h, w) tuple."""
-    if isinstance(v, tuple | list):
-        if len(v) != 2:
-            raise ValueError(f"{name} must be an int or an (h, w) pair, got {v!r}")
-        return (_int(v[0], name), _int(v[1], name))
-    n = _int(v, name)
-    return (n, n)
-
-
-def _at_least(p: Pair, lo: int, name: str) -> Pair:
-    for v in p:
-        if v < lo:
-            raise ValueError(f"{name} must be >= {lo}, got {v}")
-    return p
-
-
-def require(value: object, cls: type, name: str) -> None:
-    """ValueError naming the parameter when ``value`` is not a ``cls`` (rather than an
-    AttributeError from deep inside)."""
-    if not isinstance(value, cls):
-        a = "an" if cls.__name__[0] in "AEIOU" else "a"
-        raise ValueError(f"{name} must be {a} {cls.__name__}, got {type(value).__name__}")
 
 
 def effective_kernel(k: int, dilation: int = 1) -> int:
     """Extent of a dilated kernel: ``k_eff = d (k - 1) + 1``."""
-    k, dilation = _int(k, "kernel_size"), _int(dilation, "dilation")
+    k, dilation = integer(k, "kernel_size"), integer(dilation, "dilation")
     if k < 1 or dilation < 1:
-        raise ValueError(f"kernel_size and dilation must be >= 1, got {k} and {dilation}")
+        raise ParameterError("kernel_size" if k < 1 else "dilation",
+                             f"kernel_size and dilation must be >= 1, got {k} and {dilation}")
     return dilation * (k - 1) + 1
 
 
-def output_size(i: int, k: int, *, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """Output length of a direct convolution along one axis.
+def output_size(i: int, k: int, *, stride: int = 1, padding: int = 0, dilation: int = 1,
+                padding_after: int | None = None) -> int:
+    """Output length of a direct convolution (or pooling) along one axis.
 
     ``o = floor((i + 2p - k_eff) / s) + 1`` with ``k_eff = d (k - 1) + 1``.
+
+    Parameters
+    ----------
+    i, k : int, >= 1
+        Input length and kernel size.
+    stride, dilation : int, >= 1
+    padding : int, >= 0
+        Zeros before the input (and after it, unless ``padding_after`` is given).
+    padding_after : int, >= 0, optional
+        Zeros after the input when they differ, as "same" padding of an even kernel has:
+        ``o = floor((i + padding + padding_after - k_eff) / s) + 1``.
+
+    Returns
+    -------
+    int, >= 1
+        ParameterError when the dilated kernel is larger than the padded input.
     """
-    i, k = _int(i, "input_size"), _int(k, "kernel_size")
-    s, p, d = _int(stride, "stride"), _int(padding, "padding"), _int(dilation, "dilation")
-    return _direct_len(i, k, s, p, p, d)
+    i, k = integer(i, "input_size"), integer(k, "kernel_size")
+    s, p, d = integer(stride, "stride"), integer(padding, "padding"), integer(dilation, "dilation")
+    after = p if padding_after is None else integer(padding_after, "padding")
+    return _direct_len(i, k, s, p, after, d)
 
 
 def transposed_output_size(
@@ -81,34 +66,27 @@ def transposed_output_size(
 
     ``o = (i - 1) s - 2p + k_eff + output_padding``.
     """
-    i, k = _int(i, "input_size"), _int(k, "kernel_size")
-    s, p, d = _int(stride, "stride"), _int(padding, "padding"), _int(dilation, "dilation")
-    a = _int(output_padding, "output_padding")
+    i, k = integer(i, "input_size"), integer(k, "kernel_size")
+    s, p, d = integer(stride, "stride"), integer(padding, "padding"), integer(dilation, "dilation")
+    a = integer(output_padding, "output_padding")
     return _transposed_len(i, k, s, p, a, d)
 
 
 def _check_basic(i: int, k: int, s: int, d: int) -> None:
     """The rules shared by every axis of every op."""
-    if i < 1:
-        raise ValueError(f"input_size must be >= 1, got {i}")
-    if k < 1:
-        raise ValueError(f"kernel_size must be >= 1, got {k}")
-    if s < 1:
-        raise ValueError(f"stride must be >= 1, got {s}")
-    if d < 1:
-        raise ValueError(f"dilation must be >= 1, got {d}")
+    for v, name in ((i, "input_size"), (k, "kernel_size"), (s, "stride"), (d, "dilation")):
+        at_least(v, 1, name)
 
 
 def _direct_len(i: int, k: int, s: int, before: int, after: int, d: int) -> int:
     """Output length of a direct op over one axis padded by ``before``/``after``."""
     _check_basic(i, k, s, d)
-    if before < 0 or after < 0:
-        raise ValueError(f"padding must be >= 0, got {min(before, after)}")
+    at_least(min(before, after), 0, "padding")
     k_eff = effective_kernel(k, d)
     padded = i + before + after
     if k_eff > padded:
         what = f"kernel_size {k}" + (f" with dilation {d} (extent {k_eff})" if d > 1 else "")
-        raise ValueError(f"{what} is larger than the padded input ({padded})")
+        raise ParameterError("kernel_size", f"{what} is larger than the padded input ({padded})")
     return (padded - k_eff) // s + 1
 
 
@@ -116,18 +94,19 @@ def _transposed_len(i: int, k: int, s: int, p: int, a: int, d: int) -> int:
     """Output length of a transposed convolution over one axis."""
     _check_basic(i, k, s, d)
     k_eff = effective_kernel(k, d)
-    if p < 0:
-        raise ValueError(f"padding must be >= 0, got {p}")
+    at_least(p, 0, "padding")
     if a < 0 or a >= max(s, d):
-        raise ValueError(
+        raise ParameterError(
+            "output_padding",
             f"output_padding must be >= 0 and smaller than stride or dilation "
-            f"(< {max(s, d)}), got {a}"
+            f"(< {max(s, d)}), got {a}",
         )
     o = (i - 1) * s - 2 * p + k_eff + a
     if o < 1:
-        raise ValueError(
+        raise ParameterError(
+            "padding",
             f"padding {p} crops the whole output of the transposed convolution: "
-            f"(i-1)·s - 2p + k_eff + a = ({i}-1)·{s} - 2·{p} + {k_eff} + {a} = {o} < 1"
+            f"(i-1)·s - 2p + k_eff + a = ({i}-1)·{s} - 2·{p} + {k_eff} + {a} = {o} < 1",
         )
     return o
 
@@ -136,10 +115,33 @@ def _check_drawable_transposed(k: int, p: int, d: int) -> None:
     """The guide's drawing pads the zero-inserted input by ``k_eff - 1 - p``: it must be >= 0."""
     k_eff = effective_kernel(k, d)
     if p > k_eff - 1:
-        raise ValueError(
+        raise ParameterError(
+            "padding",
             f"padding must be <= dilation*(kernel_size-1) = {k_eff - 1} to draw a transposed "
-            f"convolution, got {p}"
+            f"convolution, got {p}",
         )
+
+
+def check_pool_padding(pads: Pads, kernel_size: Pair) -> None:
+    """Refuse pooling padding over half the kernel on any side (PyTorch's rule: past it a
+    window could cover padding alone).
+
+    Parameters
+    ----------
+    pads : (top, bottom, left, right)
+    kernel_size : (kh, kw)
+
+    Raises
+    ------
+    ParameterError
+        Naming ``padding``: "padding must be at most half the pooling kernel (1), got 2".
+    """
+    t, b, left, right = pads
+    for p, k in ((max(t, b), kernel_size[0]), (max(left, right), kernel_size[1])):
+        if p > k // 2:
+            raise ParameterError(
+                "padding", f"padding must be at most half the pooling kernel ({k // 2}), got {p}"
+            )
 
 
 def resolve_padding(
@@ -153,8 +155,10 @@ def resolve_padding(
     if isinstance(padding, str):
         mode = padding.lower()
         if mode not in PADDING_MODES:
-            raise ValueError(
-                f"padding must be an int, an (h, w) pair or one of {PADDING_MODES}, got {padding!r}"
+            raise ParameterError(
+                "padding",
+                f"padding must be an int, an (h, w) pair or one of {PADDING_MODES}, "
+                f"got {padding!r}",
             )
         k_eff = [effective_kernel(k, d) for k, d in zip(kernel_size, dilation, strict=True)]
         if mode == "valid":
@@ -162,10 +166,10 @@ def resolve_padding(
         if mode == "full":
             return (k_eff[0] - 1, k_eff[0] - 1, k_eff[1] - 1, k_eff[1] - 1)
         if stride != (1, 1):
-            raise ValueError(f"padding='same' needs stride 1, got stride {stride}")
+            raise ParameterError("padding", f"padding='same' needs stride 1, got stride {stride}")
         th, tw = k_eff[0] - 1, k_eff[1] - 1
         return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
-    ph, pw = _at_least(pair(padding, "padding"), 0, "padding")
+    ph, pw = pair(padding, "padding", lo=0)
     return (ph, ph, pw, pw)
 
 
@@ -193,63 +197,57 @@ class ConvSpec:
 
     def __post_init__(self) -> None:
         norm = {
-            "input_size": _at_least(pair(self.input_size, "input_size"), 1, "input_size"),
-            "kernel_size": _at_least(pair(self.kernel_size, "kernel_size"), 1, "kernel_size"),
-            "stride": _at_least(pair(self.stride, "stride"), 1, "stride"),
-            "dilation": _at_least(pair(self.dilation, "dilation"), 1, "dilation"),
-            "output_padding": _at_least(
-                pair(self.output_padding, "output_padding"), 0, "output_padding"
-            ),
+            "input_size": pair(self.input_size, "input_size", lo=1),
+            "kernel_size": pair(self.kernel_size, "kernel_size", lo=1),
+            "stride": pair(self.stride, "stride", lo=1),
+            "dilation": pair(self.dilation, "dilation", lo=1),
+            "output_padding": pair(self.output_padding, "output_padding", lo=0),
         }
         padding = self.padding
         if isinstance(padding, str):
             padding = padding.lower()
         else:
-            padding = _at_least(pair(padding, "padding"), 0, "padding")
+            padding = pair(padding, "padding", lo=0)
         norm["padding"] = padding
         for name, value in norm.items():
             object.__setattr__(self, name, value)
-        for name in ("transposed", "numerical"):
-            flag = getattr(self, name)
-            if not isinstance(flag, bool | np.bool_):  # "no" or 2 must not pass as True
-                raise ValueError(f"{name} must be True or False, got {flag!r}")
-            object.__setattr__(self, name, bool(flag))
-        if self.op not in OPS:
-            raise ValueError(f"op must be one of {OPS}, got {self.op!r}")
+        for name in ("transposed", "numerical"):  # "no" or 2 must not pass as True
+            object.__setattr__(self, name, flag(getattr(self, name), name))
+        one_of(self.op, OPS, "op")
         if self.op != "conv":
             self._check_pooling()
         if self.transposed and isinstance(self.padding, str):
-            raise ValueError("padding of a transposed convolution must be a number, not a mode")
+            raise ParameterError(
+                "padding", "padding of a transposed convolution must be a number, not a mode"
+            )
         if self.transposed:
             for k, p, d in zip(self.kernel_size, self.padding, self.dilation, strict=True):
                 _check_drawable_transposed(k, p, d)
         if not self.transposed and self.output_padding != (0, 0):
-            raise ValueError("output_padding applies only to a transposed convolution")
+            raise ParameterError(
+                "output_padding", "output_padding applies only to a transposed convolution"
+            )
         for name, arr in (("data", self.data), ("kernel_data", self.kernel_data)):
             if arr is not None:
                 object.__setattr__(self, name, _as_tuple_grid(arr, name))
         if self.data is not None and np.shape(self.data) != self.input_size:
-            raise ValueError(
-                f"data has shape {np.shape(self.data)}, input_size is {self.input_size}"
+            raise ParameterError(
+                "data", f"data has shape {np.shape(self.data)}, input_size is {self.input_size}"
             )
         if self.kernel_data is not None and np.shape(self.kernel_data) != self.kernel_size:
-            raise ValueError(
+            raise ParameterError(
+                "kernel_data",
                 f"kernel_data has shape {np.shape(self.kernel_data)}, "
-                f"kernel_size is {self.kernel_size}"
+                f"kernel_size is {self.kernel_size}",
             )
         self.output_shape  # noqa: B018 - validates every size rule once, at construction
 
     def _check_pooling(self) -> None:
         if self.transposed:
-            raise ValueError(f"op {self.op!r} cannot be transposed; only 'conv' can")
+            raise ParameterError("op", f"op {self.op!r} cannot be transposed; only 'conv' can")
         if self.op == "avg" and self.dilation != (1, 1):
-            raise ValueError("dilation must be 1 for average pooling")
-        t, b, left, right = self.pads
-        for p, k in ((max(t, b), self.kernel_size[0]), (max(left, right), self.kernel_size[1])):
-            if p > k // 2:
-                raise ValueError(
-                    f"padding must be at most half the pooling kernel ({k // 2}), got {p}"
-                )
+            raise ParameterError("dilation", "dilation must be 1 for average pooling")
+        check_pool_padding(self.pads, self.kernel_size)
 
     @property
     def pads(self) -> Pads:
@@ -290,19 +288,25 @@ class ConvSpec:
         return h * w
 
     def check_animatable(self) -> None:
-        """Raise ValueError when the case has too many steps, grid cells or taps to animate."""
+        """Raise ParameterError when the case has too many steps, grid cells or taps to animate.
+
+        Too many steps is the whole case's doing (named ``"spec"``); a grid too large names
+        what makes up most of it (see :func:`_check_grid`), too many taps ``kernel_size``.
+        """
         if self.steps > MAX_STEPS:
             h, w = self.output_shape
-            raise ValueError(
+            raise ParameterError(
+                "spec",
                 f"output of {h}x{w} = {self.steps:,} cells is too large to animate "
-                f"(at most {MAX_STEPS:,} steps); use smaller sizes"
+                f"(at most {MAX_STEPS:,} steps); use smaller sizes",
             )
         _check_grid(self)
         kh, kw = self.kernel_size
         if kh * kw > MAX_KERNEL_TAPS:
-            raise ValueError(
+            raise ParameterError(
+                "kernel_size",
                 f"kernel of {kh}x{kw} = {kh * kw:,} taps is too large to animate "
-                f"(at most {MAX_KERNEL_TAPS:,}); use a smaller kernel_size"
+                f"(at most {MAX_KERNEL_TAPS:,}); use a smaller kernel_size",
             )
 
 
@@ -310,8 +314,8 @@ def _as_tuple_grid(arr: object, name: str) -> tuple[tuple[float, ...], ...]:
     """A 2-D numeric array as nested tuples (hashable)."""
     a = np.asarray(arr)
     if a.ndim != 2 or a.dtype.kind not in "biuf":
-        raise ValueError(
-            f"{name} must be a 2-D numeric array, got shape {a.shape}, dtype {a.dtype}"
+        raise ParameterError(
+            name, f"{name} must be a 2-D numeric array, got shape {a.shape}, dtype {a.dtype}"
         )
     return tuple(tuple(float(v) for v in row) for row in a.tolist())
 
@@ -372,13 +376,29 @@ def _grid_plan(spec: ConvSpec) -> tuple[Pair, Pair, Pair]:
 
 
 def _check_grid(spec: ConvSpec) -> None:
-    """ValueError when the drawn grid has more than MAX_GRID_CELLS cells."""
+    """ParameterError when the drawn grid has more than MAX_GRID_CELLS cells."""
     h, w = _grid_plan(spec)[0]
     if h * w > MAX_GRID_CELLS:
-        raise ValueError(
+        raise ParameterError(
+            _grid_culprit(spec),
             f"the drawn grid of {h}x{w} = {h * w:,} cells (input with padding or inserted "
-            f"zeros) is too large (at most {MAX_GRID_CELLS:,}); use smaller sizes"
+            f"zeros) is too large (at most {MAX_GRID_CELLS:,}); use smaller sizes",
         )
+
+
+def _grid_culprit(spec: ConvSpec) -> str:
+    """The parameter behind most of the drawn grid's longer side: ``input_size`` (its
+    cells), ``padding`` (a direct op's), ``stride`` (a transposed one's inserted zeros) or
+    ``kernel_size`` (the rings of ``k_eff - 1 - p`` zeros around them)."""
+    shape, _, _ = _grid_plan(spec)
+    axis = 0 if shape[0] >= shape[1] else 1
+    i = spec.input_size[axis]
+    if spec.transposed:
+        zeros = (i - 1) * (spec.stride[axis] - 1)
+        parts = {"input_size": i, "stride": zeros, "kernel_size": shape[axis] - i - zeros}
+    else:
+        parts = {"input_size": i, "padding": shape[axis] - i}
+    return max(parts, key=parts.get)  # the first listed wins a tie
 
 
 def grid_layout(spec: ConvSpec) -> GridLayout:
@@ -417,11 +437,13 @@ def receptive_cells(spec: ConvSpec, r: int, c: int) -> list[tuple[int, int] | No
 
 
 def _out_cell(spec: ConvSpec, r: object, c: object) -> Pair:
-    """(r, c) checked to be a cell of the output, or ValueError."""
-    cell = (_int(r, "r"), _int(c, "c"))
+    """(r, c) checked to be a cell of the output, or ParameterError."""
+    cell = (integer(r, "r"), integer(c, "c"))
     for v, n, name in zip(cell, spec.output_shape, ("r", "c"), strict=True):
         if not 0 <= v < n:
-            raise ValueError(f"{name} must be from 0 to {n - 1} (the output size), got {v}")
+            raise ParameterError(
+                name, f"{name} must be from 0 to {n - 1} (the output size), got {v}"
+            )
     return cell
 
 
@@ -479,10 +501,9 @@ def _drawn_as(spec: ConvSpec) -> str:
             f"each side{extra}, with the kernel rotated 180°.")
 
 
+# ``pair`` is a check (conv_engine.checks); it is listed here, as it always was, for the
+# package's namespace.
 __all__ = [
-    "MAX_GRID_CELLS",
-    "MAX_KERNEL_TAPS",
-    "MAX_STEPS",
     "OPS",
     "PADDING_MODES",
     "ConvSpec",

@@ -13,11 +13,11 @@ from fractions import Fraction
 import numpy as np
 from PIL import Image
 
-from .arithmetic import _int
 from .captions import _factor, _round_text, dot_terms, fmt
+from .checks import ParameterError, array, integer
 from .export import DEFAULT_DURATION, animation_gif
 from .layers import Conv
-from .ops import _array, conv2d
+from .ops import conv2d
 from .render.channels import ChannelsAnimation, check_channel_case
 from .render.style import Style
 
@@ -36,7 +36,7 @@ def channels_data(layer: Conv, input_shape: tuple[int, int, int],
     w : (C_out, C_in / groups, k, k) float array
     """
     check_channel_case(layer, input_shape)
-    rng = np.random.default_rng(_int(seed, "seed"))
+    rng = np.random.default_rng(integer(seed, "seed"))
     c, k = input_shape[0], layer.kernel
     x = rng.integers(0, 4, input_shape).astype(float)
     w = rng.integers(-1, 3, (layer.out_channels, c // layer.groups, k, k)).astype(float)
@@ -44,11 +44,14 @@ def channels_data(layer: Conv, input_shape: tuple[int, int, int],
 
 
 def _check(x, w, layer: Conv) -> tuple[np.ndarray, np.ndarray]:
-    x, w = _array(x, "x", 3), _array(w, "w", 4)
+    """The input and weights of a channels case, checked against ``layer``."""
+    x, w = array(x, "x", 3), array(w, "w", 4)
     check_channel_case(layer, x.shape)
     want = (layer.out_channels, x.shape[0] // layer.groups, layer.kernel, layer.kernel)
     if w.shape != want:
-        raise ValueError(f"w must have shape {want} for this layer and input, got {w.shape}")
+        raise ParameterError(
+            "w", f"w must have shape {want} for this layer and input, got {w.shape}"
+        )
     return x, w
 
 

@@ -26,13 +26,14 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import replace
 from fractions import Fraction
-from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from .arithmetic import ConvSpec, require
+from .arithmetic import ConvSpec
+from .checks import ParameterError, integer, is_integer, real, require
+from .limits import MAX_EXPORT_SCALE, MAX_FRAME_DURATION, MIN_FRAME_DURATION
 from .presets import PRESETS
 from .render import DEFAULT_STYLE, Animation, Style
 from .render.geometry import MAX_CANVAS
@@ -40,10 +41,6 @@ from .render.style import RGB
 from .trace import Trace, trace
 
 DEFAULT_DURATION = 1000  # ms a frame, as in the guide
-# GIF delays are whole hundredths of a second in 16 bits; browsers slow down anything
-# faster than 20 ms to 100 ms. MP4s use the same durations, so both exports of one case match.
-MIN_DURATION, MAX_DURATION = 20, 655_350
-MAX_SCALE = 8
 # What a gallery or an animation can be written as.
 ANIMATION_FORMATS = ("gif", "mp4")
 # Colours of an animation's palette: the style's flat colours and the commonest edge shades.
@@ -144,26 +141,24 @@ class _Palette:
 
 
 def _check_scale(scale: int) -> None:
-    if isinstance(scale, bool) or not isinstance(scale, Integral) or not 1 <= scale <= MAX_SCALE:
-        raise ValueError(f"scale must be an integer from 1 to {MAX_SCALE}, got {scale!r}")
+    """An integer upscaling from 1 to MAX_EXPORT_SCALE."""
+    integer(scale, "scale", f"an integer from 1 to {MAX_EXPORT_SCALE}",
+            lambda n: 1 <= n <= MAX_EXPORT_SCALE)
 
 
 def _check(duration: float, scale: int) -> int:
     """Duration rounded to the GIF's 10 ms, after checking both arguments."""
-    if isinstance(duration, bool) or not isinstance(duration, Real) or not (
-        MIN_DURATION <= duration <= MAX_DURATION
-    ):
-        raise ValueError(
-            f"duration must be from {MIN_DURATION} to {MAX_DURATION} ms, got {duration!r}"
-        )
+    real(duration, "duration", f"from {MIN_FRAME_DURATION} to {MAX_FRAME_DURATION} ms",
+         lambda ms: MIN_FRAME_DURATION <= ms <= MAX_FRAME_DURATION)
     _check_scale(scale)
     return int(round(duration / 10)) * 10
 
 
 def _check_format(format: str) -> str:
+    """One of ANIMATION_FORMATS (listed bare in the message: they are file extensions)."""
     if format not in ANIMATION_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(ANIMATION_FORMATS)}, "
-                         f"got {format!r}")
+        raise ParameterError("format", f"format must be one of {', '.join(ANIMATION_FORMATS)}, "
+                                       f"got {format!r}")
     return format
 
 
@@ -184,7 +179,7 @@ def _write_gif(indexed: Iterable[np.ndarray], palette: _Palette, duration: int,
             run += duration
             if prev is None or not np.array_equal(idx, prev):
                 run = duration
-            elif run > MAX_DURATION:
+            elif run > MAX_FRAME_DURATION:
                 # Pillow would merge this frame past 16 bits of hundredths: one pixel set to
                 # the transparent slot makes it differ, yet it shows the same picture.
                 idx = idx.copy()
@@ -202,7 +197,7 @@ def _write_gif(indexed: Iterable[np.ndarray], palette: _Palette, duration: int,
     frames = images()
     first = next(frames, None)
     if first is None:
-        raise ValueError("an animation needs at least one frame")
+        raise ParameterError("frames", "an animation needs at least one frame")
     buf = io.BytesIO()
     # One global palette (no local tables); disposal 1 keeps each frame under the next, and
     # optimize with a transparency index makes Pillow store each frame as the box that
@@ -243,10 +238,11 @@ def _write_mp4(frames: Iterable[np.ndarray], duration: int, scale: int, fill: RG
 def mp4_size(size: tuple[int, int]) -> tuple[int, int]:
     """(width, height) of the MP4 frames of a drawing of ``size`` (width, height) px: rounded
     up to even sides, as H.264 in yuv420p (one colour per 2x2 block) needs."""
-    if (not isinstance(size, tuple) or len(size) != 2
-            or not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1
-                       for v in size)):
-        raise ValueError(f"size must be a (width, height) tuple of integers >= 1, got {size!r}")
+    if not isinstance(size, tuple) or len(size) != 2 or not all(
+            is_integer(v) and v >= 1 for v in size):
+        raise ParameterError(
+            "size", f"size must be a (width, height) tuple of integers >= 1, got {size!r}"
+        )
     w, h = size
     return w + w % 2, h + h % 2
 
@@ -270,16 +266,18 @@ def gif_bytes(frames: Sequence[Image.Image], duration: float = DEFAULT_DURATION,
     """
     d = _check(duration, scale)
     if isinstance(frames, str | bytes | Image.Image) or not isinstance(frames, Iterable):
-        raise ValueError(f"frames must be a sequence of images, got {type(frames).__name__}")
+        raise ParameterError(
+            "frames", f"frames must be a sequence of images, got {type(frames).__name__}"
+        )
     frames = list(frames)
     if not frames:
-        raise ValueError("an animation needs at least one frame")
+        raise ParameterError("frames", "an animation needs at least one frame")
     bad = [type(im).__name__ for im in frames if not isinstance(im, Image.Image)]
     if bad:
-        raise ValueError(f"frames must be PIL images, got {bad[0]}")
+        raise ParameterError("frames", f"frames must be PIL images, got {bad[0]}")
     sizes = {im.size for im in frames}
     if len(sizes) != 1:
-        raise ValueError(f"frames must all have one size, got {sorted(sizes)}")
+        raise ParameterError("frames", f"frames must all have one size, got {sorted(sizes)}")
     samples = [frames[0], frames[len(frames) // 2], frames[-1]]
     palette = _Palette(colors, samples, _GIF_COLORS, spread=True)
     return _write_gif((palette.index(im) for im in frames), palette, d, scale)
@@ -368,7 +366,7 @@ def scaled_style(style: Style | None, scale: int) -> Style:
     Parameters
     ----------
     style : the style to enlarge; None means the default style
-    scale : integer from 1 to ``MAX_SCALE``
+    scale : integer from 1 to ``MAX_EXPORT_SCALE``
 
     Returns
     -------
@@ -488,12 +486,13 @@ def write_gallery(out_dir: str | os.PathLike, *, style: Style | None = None,
     _check(duration, scale)
     _check_format(format)
     _check_style(style)
-    if isinstance(jobs, bool) or not isinstance(jobs, Integral) or jobs < 1:
-        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    integer(jobs, "jobs", "an integer >= 1", lambda n: n >= 1)
     names = list(PRESETS) if names is None else list(names)
     unknown = [n for n in names if n not in PRESETS]
     if unknown:
-        raise ValueError(f"unknown preset {unknown[0]!r}; choose from {', '.join(PRESETS)}")
+        raise ParameterError(
+            "names", f"unknown preset {unknown[0]!r}; choose from {', '.join(PRESETS)}"
+        )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     n = len(names)

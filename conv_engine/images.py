@@ -3,7 +3,8 @@
 Uploaded bytes are decoded from memory only (never written to disk), by an allow-list of
 Pillow decoders, after checking the pixel count in the header and before any pixel data is
 decoded. Anything that cannot be turned into a picture raises one exception type,
-:class:`ImageError`, whose message can be shown to the user as it is.
+:class:`ImageError`, whose message can be shown to the user as it is; a bad argument (not the
+bytes' fault) raises a plain ValueError. The pixel limits are in :mod:`conv_engine.limits`.
 """
 
 from __future__ import annotations
@@ -15,24 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from numbers import Integral
 from types import MappingProxyType
 
 import numpy as np
 from PIL import ExifTags, Image
 
+from .checks import is_integer
+from .limits import MAX_FRAME_COUNT_BYTES, MAX_FULL_DECODE_PIXELS, MAX_PIXELS, WORK_SIDE
+
 # Pillow format names of the only decoders we let near user bytes.
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 # File extensions for an upload widget's type filter (it only looks at the name).
 EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
-# Refuse anything larger from the header alone. JPEG decodes straight at 1/2, 1/4 or 1/8
-# scale, so a 50 MP photo costs a few MB; every other format decodes at full size (and
-# converts), a few hundred MB for 50 MP, so it gets a smaller budget that still holds a 12 MP
-# photo saved as PNG or WebP.
-MAX_PIXELS = 50_000_000
-MAX_FULL_DECODE_PIXELS = 16_000_000
-# Longest side of the working image that the feature maps are computed on.
-WORK_SIDE = 1024
 
 NOT_AN_IMAGE = "This file is not an image we can read (PNG, JPEG, WebP, BMP, GIF or TIFF)."
 CORRUPT = "The image is truncated or corrupt."
@@ -42,9 +37,6 @@ FLATTENED = "Transparency flattened onto white."
 SIXTEEN_BIT = "16-bit image converted to 8-bit."
 CMYK = "CMYK image converted to RGB (colours are approximate)."
 
-# Files of GIF and TIFF are walked frame by frame in Python to count frames: above this size
-# a file of many tiny frames could take seconds, so the note then gives no count.
-_COUNT_FRAMES_MAX_BYTES = 2_000_000
 # 16-bit data reaching at least this value are taken to use the full 0..65535 scale;
 # lower maxima (10- or 12-bit sensors, 8-bit data stored as 16) are stretched to be visible.
 _FULL_SCALE_16_MIN = 4096
@@ -105,8 +97,9 @@ class LoadedImage:
 
 
 def _positive_int(v: object, name: str) -> int:
-    """An integer >= 1, or ValueError naming it."""
-    if isinstance(v, bool) or not isinstance(v, Integral):
+    """An integer >= 1, or a plain ValueError naming it (not a ParameterError yet: the tests
+    of load_image pin the exact type of its argument errors)."""
+    if not is_integer(v):
         raise ValueError(f"{name} must be an integer, got {v!r}")
     if v < 1:
         raise ValueError(f"{name} must be >= 1, got {v}")
@@ -177,7 +170,7 @@ def _frames_note(im: Image.Image, fmt: str, nbytes: int) -> str | None:
         # A damaged second frame: frame 0 may still be fine, and is all we use.
         return None
     n: int | None = None
-    if fmt in ("PNG", "WEBP", "JPEG") or nbytes <= _COUNT_FRAMES_MAX_BYTES:
+    if fmt in ("PNG", "WEBP", "JPEG") or nbytes <= MAX_FRAME_COUNT_BYTES:
         try:
             n = int(im.n_frames)
         except Exception:
@@ -467,10 +460,7 @@ def crop_center(
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
-    "MAX_FULL_DECODE_PIXELS",
-    "MAX_PIXELS",
     "SAMPLES",
-    "WORK_SIDE",
     "ImageError",
     "LoadedImage",
     "crop_center",

@@ -2,16 +2,17 @@
 
 :class:`Conv`, :class:`Pool` and :class:`Dense` are plain frozen values, checked when made,
 with PyTorch's meaning of every field. Each gives the shape it turns a ``(C, H, W)`` input
-into (:meth:`Conv.output_shape`); :func:`conv_engine.networks.network_cost` counts their
-parameters and multiply-adds, :func:`conv_engine.networks.receptive_field` follows their
-geometry. Kernels, strides, paddings and dilations are square: one int for both axes.
+into (:meth:`Conv.output_shape`); :func:`conv_engine.costs.network_cost` counts their
+parameters and multiply-adds, :func:`conv_engine.receptive_fields.receptive_field` follows
+their geometry. Kernels, strides, paddings and dilations are square: one int for both axes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .arithmetic import _direct_len, _int, effective_kernel
+from .arithmetic import check_pool_padding, effective_kernel, output_size
+from .checks import ParameterError, at_least, flag, map_shape, one_of
 
 Shape = tuple[int, int, int]  # (C, H, W)
 
@@ -20,32 +21,18 @@ POOL_OPS = ("max", "avg")
 
 def _at_least(obj: object, name: str, lo: int) -> None:
     """Check field ``name`` of a frozen dataclass is an int >= lo, and store it as an int."""
-    v = _int(getattr(obj, name), name)
-    if v < lo:
-        raise ValueError(f"{name} must be >= {lo}, got {v}")
-    object.__setattr__(obj, name, v)
+    object.__setattr__(obj, name, at_least(getattr(obj, name), lo, name))
 
 
 def _flag(obj: object, name: str) -> None:
-    """Check field ``name`` is a bool (1 and 0 read like counts: refused)."""
-    v = getattr(obj, name)
-    if not isinstance(v, bool):
-        raise ValueError(f"{name} must be True or False, got {v!r}")
-
-
-def input_shape(shape: object, name: str = "input_shape") -> Shape:
-    """A ``(C, H, W)`` triple of ints >= 1, or ValueError naming it."""
-    if isinstance(shape, str | bytes) or not isinstance(shape, tuple | list) or len(shape) != 3:
-        raise ValueError(f"{name} must be a (C, H, W) triple, got {shape!r}")
-    out = tuple(_int(v, name) for v in shape)
-    if min(out) < 1:
-        raise ValueError(f"{name} must have every entry >= 1, got {out}")
-    return out  # type: ignore[return-value]
+    """Check field ``name`` is a bool (1 and 0 read like counts: refused), and store it as one."""
+    object.__setattr__(obj, name, flag(getattr(obj, name), name))
 
 
 def _spatial(shape: Shape, k: int, s: int, p: int, d: int) -> tuple[int, int]:
     """(H', W') of a square window op: ``floor((H + 2p - k_eff) / s) + 1`` on each axis."""
-    return (_direct_len(shape[1], k, s, p, p, d), _direct_len(shape[2], k, s, p, p, d))
+    return (output_size(shape[1], k, stride=s, padding=p, dilation=d),
+            output_size(shape[2], k, stride=s, padding=p, dilation=d))
 
 
 @dataclass(frozen=True)
@@ -84,9 +71,10 @@ class Conv:
             _at_least(self, name, lo)
         _flag(self, "bias")
         if self.out_channels % self.groups:
-            raise ValueError(
+            raise ParameterError(
+                "groups",
                 f"groups must divide out_channels: {self.out_channels} is not a multiple of "
-                f"groups={self.groups}"
+                f"groups={self.groups}",
             )
 
     @property
@@ -98,11 +86,12 @@ class Conv:
         """``(out_channels, H', W')`` for a ``(C_in, H, W)`` input,
         ``H' = floor((H + 2p - k_eff) / s) + 1``; ValueError when ``groups`` does not divide
         ``C_in`` or the kernel does not fit."""
-        c, h, w = input_shape(shape, "shape")
+        c, h, w = map_shape(shape, "shape")
         if c % self.groups:
-            raise ValueError(
+            raise ParameterError(
+                "shape",
                 f"groups must divide the input channels: the input has {c} channels, not a "
-                f"multiple of groups={self.groups}"
+                f"multiple of groups={self.groups}",
             )
         return (self.out_channels,
                 *_spatial((c, h, w), self.kernel, self.stride, self.padding, self.dilation))
@@ -133,13 +122,8 @@ class Pool:
             object.__setattr__(self, "stride", self.kernel)
         _at_least(self, "stride", 1)
         _at_least(self, "padding", 0)
-        if self.padding > self.kernel // 2:
-            raise ValueError(
-                f"padding must be at most half the pooling kernel ({self.kernel // 2}), "
-                f"got {self.padding}"
-            )
-        if self.op not in POOL_OPS:
-            raise ValueError(f"op must be one of {POOL_OPS}, got {self.op!r}")
+        check_pool_padding((self.padding,) * 4, (self.kernel, self.kernel))
+        one_of(self.op, POOL_OPS, "op")
 
     @property
     def dilation(self) -> int:
@@ -154,7 +138,7 @@ class Pool:
     def output_shape(self, shape: Shape) -> Shape:
         """``(C, H', W')`` for a ``(C, H, W)`` input: channels kept,
         ``H' = floor((H + 2p - k) / s) + 1`` (PyTorch's floor mode)."""
-        c, h, w = input_shape(shape, "shape")
+        c, h, w = map_shape(shape, "shape")
         return (c, *_spatial((c, h, w), self.kernel, self.stride, self.padding, 1))
 
 
@@ -180,7 +164,7 @@ class Dense:
 
     def output_shape(self, shape: Shape) -> Shape:
         """``(out_features, 1, 1)`` for any ``(C, H, W)`` input."""
-        input_shape(shape, "shape")
+        map_shape(shape, "shape")
         return (self.out_features, 1, 1)
 
 

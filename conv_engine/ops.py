@@ -4,6 +4,9 @@ Semantics follow PyTorch: cross-correlation (no kernel flip), channel-first arra
 weights (C_out, C_in / groups, kH, kW) and transposed weights (C_in, C_out / groups, kH, kW).
 With ``groups = g`` the channels split into g consecutive blocks: output block j sees input
 block j only (g = 1: the standard convolution; g = C_in: depthwise).
+
+Bad arguments raise :class:`~conv_engine.checks.ParameterError`. The arrays one call creates
+are bounded together (``MAX_OP_VALUES`` in :mod:`conv_engine.limits`) before any work.
 """
 
 from __future__ import annotations
@@ -12,97 +15,92 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .arithmetic import (
-    _direct_len,
-    _int,
-    _transposed_len,
+    check_pool_padding,
     effective_kernel,
-    pair,
+    output_size,
     resolve_padding,
+    transposed_output_size,
 )
+from .checks import ParameterError, array, at_least, bias_vector, numeric, pair
+from .limits import CONV_BAND_BYTES, DEPTHWISE_BLOCK_BYTES, MAX_OP_VALUES, MAX_POOL_TAPS
 
-# Bytes of the im2col buffer of one band of output rows, allocated once per call. A few MiB
-# stays in cache between the copy that fills it and the matrix product that reads it, and
-# keeps conv2d's scratch memory a fraction of its input + output. Much smaller bands mean
-# many BLAS calls, each a thread hand-off that gets slow when the CPUs are busy.
-_BAND_BYTES = 8 * 2**20
-# Bytes of one block of output channels of a depthwise convolution: its input, output and
-# scratch stay in cache across the k*k passes (one per kernel tap) that accumulate it.
-_DEPTHWISE_BLOCK_BYTES = 2**20
-# Most values an op may create beyond its inputs: each of the padded input, the transposed
-# convolution's zero-inserted grid, the output and one output row's im2col buffer (2**27
-# float64 values are 1 GiB). Size parameters such as padding, stride and dilation could ask
-# for far more from tiny arrays; such calls are refused before any work.
-MAX_VALUES = 2**27
-# Pooling reduces its windows one kernel tap at a time (a Python loop): a bound on the taps.
-MAX_POOL_TAPS = 2**16
+# Read at call time under these names, so that a test can shrink them to one row a band or
+# one channel a block (see conv_engine.limits for the sizes and why).
+_BAND_BYTES = CONV_BAND_BYTES
+_DEPTHWISE_BLOCK_BYTES = DEPTHWISE_BLOCK_BYTES
 
 
-def _array(x: object, name: str, ndim: int) -> np.ndarray:
-    """A numeric ndarray with ``ndim`` dimensions, or ValueError naming it."""
-    a = np.asarray(x)
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
-    if a.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions, got shape {a.shape}")
-    if a.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {a.shape}")
-    return a
-
-
-def _check_size(n: int, what: str) -> None:
-    """ValueError when an array of ``n`` values would exceed MAX_VALUES."""
-    if n > MAX_VALUES:
-        raise ValueError(
-            f"{what} would hold {n:,} values, more than the {MAX_VALUES:,} allowed; "
-            "use smaller padding, stride, dilation or kernel"
+def _check_budget(arrays: list[tuple[int, str]], axis: dict[str, int]) -> None:
+    """ParameterError when the arrays ``(values, what)`` an op would create hold more than
+    MAX_OP_VALUES together, naming the parameter behind most of the longer spatial axis of
+    the largest grid it builds (``axis``: that axis's cells by parameter, the input first)."""
+    total = sum(n for n, _ in arrays)
+    if total > MAX_OP_VALUES:
+        names = [what for _, what in arrays]
+        what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        raise ParameterError(
+            max(axis, key=axis.get),  # the first listed wins a tie
+            f"{what} would hold {total:,} values together, more than the {MAX_OP_VALUES:,} "
+            "allowed; use smaller padding, stride, dilation or kernel",
         )
 
 
-def _check_padded(x: np.ndarray, pads: tuple[int, int, int, int]) -> None:
-    if any(pads):
-        c, h, w = x.shape
-        _check_size(c * (h + pads[0] + pads[1]) * (w + pads[2] + pads[3]), "the padded input")
+def _padded_axis(x: np.ndarray, pads: tuple[int, int, int, int]) -> dict[str, int]:
+    """Cells of the padded input's longer side that are the input's and the padding's."""
+    h, w = x.shape[1], x.shape[2]
+    if h + pads[0] + pads[1] >= w + pads[2] + pads[3]:
+        return {"x": h, "padding": pads[0] + pads[1]}
+    return {"x": w, "padding": pads[2] + pads[3]}
 
 
-def _check_conv(c_out: int, taps: int, out_hw: tuple[int, int]) -> None:
-    """The output and one output row's im2col buffer (``taps = C_in kH kW`` values a pixel)."""
-    _check_size(c_out * out_hw[0] * out_hw[1], "the output")
-    _check_size(taps * out_hw[1], "one output row's im2col buffer")
+def _padded_values(x: np.ndarray, pads: tuple[int, int, int, int]) -> list[tuple[int, str]]:
+    """The padded copy of ``x`` an op makes, if any, as a ``(values, what)`` entry."""
+    if not any(pads):
+        return []
+    c, h, w = x.shape
+    return [(c * (h + pads[0] + pads[1]) * (w + pads[2] + pads[3]), "the padded input")]
 
 
 def _groups(groups: object, c_in: int, c_out: int | None, what: str = "") -> int:
-    """``groups`` as an int >= 1 that divides both channel counts, or ValueError naming it."""
-    g = _int(groups, "groups")
-    if g < 1:
-        raise ValueError(f"groups must be >= 1, got {g}")
+    """``groups`` as an int >= 1 that divides both channel counts, or ParameterError."""
+    g = at_least(groups, 1, "groups")
     if c_in % g:
-        raise ValueError(
+        raise ParameterError(
+            "groups",
             f"groups must divide the input channels: x has {c_in} channels, not a multiple of "
-            f"groups={g}"
+            f"groups={g}",
         )
     if c_out is not None and c_out % g:
-        raise ValueError(
+        raise ParameterError(
+            "groups",
             f"groups must divide the output channels: {what} gives {c_out}, not a multiple of "
-            f"groups={g}"
+            f"groups={g}",
         )
     return g
 
 
-def _float_dtype(*arrays: np.ndarray) -> np.dtype:
-    """float32 when every float input is float32 (or smaller), else float64."""
+def float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The dtype the ops compute in: float32 when every float input is float32 (or smaller),
+    else float64, so float32 maps stay float32 and everything else keeps full precision.
+
+    Parameters
+    ----------
+    *arrays : numpy.ndarray
+        The numeric inputs of one computation.
+
+    Returns
+    -------
+    numpy.dtype
+        ``float32`` or ``float64``.
+    """
     dt = np.result_type(*(a.dtype for a in arrays))
     return np.dtype(np.float32) if dt in (np.float16, np.float32) else np.dtype(np.float64)
 
 
 def _bias(bias: object, c_out: int, dtype: np.dtype) -> np.ndarray | None:
-    if bias is None:
-        return None
-    b = _array(bias, "bias", 1)
-    if b.shape[0] != c_out:
-        raise ValueError(
-            f"bias must have {c_out} entries (one per output channel), got {b.shape[0]}"
-        )
-    return b.astype(dtype, copy=False)
+    """The checked bias (or None) in the computation's dtype."""
+    b = bias_vector(bias, c_out)
+    return None if b is None else b.astype(dtype, copy=False)
 
 
 def _pad(x: np.ndarray, pads: tuple[int, int, int, int], value: float = 0.0) -> np.ndarray:
@@ -152,27 +150,40 @@ def conv2d(
     ``out[o, r, c] = bias[o] + sum_{g<G, i<kH, j<kW} w[o, g, i, j] xp[qG + g, rs + id, cs + jd]``
     (``xp``: ``x`` zero-padded).
     """
-    x, w = _array(x, "x", 3), _array(w, "w", 4)
+    x, w = array(x, "x", 3), array(w, "w", 4)
     g = _groups(groups, x.shape[0], w.shape[0], "w.shape[0]")
     if w.shape[1] * g != x.shape[0]:
         per = "" if g == 1 else f" per group x {g} groups = {w.shape[1] * g}"
-        raise ValueError(
+        raise ParameterError(
+            "w",
             f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[1]}{per} "
-            f"(w.shape[1]{' * groups' if g > 1 else ''})"
+            f"(w.shape[1]{' * groups' if g > 1 else ''})",
         )
     k = (w.shape[2], w.shape[3])
     s, d = pair(stride, "stride"), pair(dilation, "dilation")
     pads = resolve_padding(padding, k, d, s)
-    out_hw = (
-        _direct_len(x.shape[1], k[0], s[0], pads[0], pads[1], d[0]),
-        _direct_len(x.shape[2], k[1], s[1], pads[2], pads[3], d[1]),
-    )
-    _check_padded(x, pads)
-    _check_conv(w.shape[0], x.shape[0] * k[0] * k[1], out_hw)
-    dtype = _float_dtype(x, w)
+    out_hw = _out_hw(x, k, s, pads, d)
+    needs = _padded_values(x, pads) + _conv_values(w.shape[0], x.shape[0] * k[0] * k[1], out_hw)
+    _check_budget(needs, _padded_axis(x, pads))
+    dtype = float_dtype(x, w)
     b = _bias(bias, w.shape[0], dtype)
     return _conv2d(x.astype(dtype, copy=False), w.astype(dtype, copy=False), b, s, pads, d,
                    out_hw, g)
+
+
+def _out_hw(x: np.ndarray, k, s, pads, d) -> tuple[int, int]:
+    """(H_out, W_out) of a direct op on ``x`` with kernel ``k`` padded by ``pads``."""
+    return tuple(  # type: ignore[return-value]
+        output_size(x.shape[ax + 1], k[ax], stride=s[ax], padding=pads[2 * ax],
+                    padding_after=pads[2 * ax + 1], dilation=d[ax])
+        for ax in (0, 1)
+    )
+
+
+def _conv_values(c_out: int, taps: int, out_hw: tuple[int, int]) -> list[tuple[int, str]]:
+    """The output and one output row's im2col buffer (``taps = C_in kH kW`` values a pixel)."""
+    return [(c_out * out_hw[0] * out_hw[1], "the output"),
+            (taps * out_hw[1], "one output row's im2col buffer")]
 
 
 def _conv2d(x, w, b, s, pads, d, out_hw, groups=1) -> np.ndarray:
@@ -269,10 +280,11 @@ def conv_transpose2d(
     -------
     (C_out, H_out, W_out) with ``H_out = (H - 1) s - 2p + k_eff + output_padding``.
     """
-    x, w = _array(x, "x", 3), _array(w, "w", 4)
+    x, w = array(x, "x", 3), array(w, "w", 4)
     if w.shape[0] != x.shape[0]:
-        raise ValueError(
-            f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[0]} (w.shape[0])"
+        raise ParameterError(
+            "w",
+            f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[0]} (w.shape[0])",
         )
     g = _groups(groups, x.shape[0], None)  # C_out = w.shape[1] * groups: always a multiple
     c_out = w.shape[1] * g
@@ -280,18 +292,26 @@ def conv_transpose2d(
     s, d = pair(stride, "stride"), pair(dilation, "dilation")
     p, a = pair(padding, "padding"), pair(output_padding, "output_padding")
     out_hw = tuple(
-        _transposed_len(x.shape[ax + 1], k[ax], s[ax], p[ax], a[ax], d[ax]) for ax in (0, 1)
+        transposed_output_size(x.shape[ax + 1], k[ax], stride=s[ax], padding=p[ax],
+                               output_padding=a[ax], dilation=d[ax])
+        for ax in (0, 1)
     )
-    dtype = _float_dtype(x, w)
+    dtype = float_dtype(x, w)
     b = _bias(bias, c_out, dtype)
     # The guide's grid: input unit r at row q + r*s, q = k_eff - 1 - p, a extra rows at the
     # bottom. PyTorch also allows p > k_eff - 1; q < 0 then crops units off the grid's edges.
     keff = [effective_kernel(k[ax], d[ax]) for ax in (0, 1)]
-    _check_size(x.shape[0] * (out_hw[0] + keff[0] - 1) * (out_hw[1] + keff[1] - 1),
-                "the zero-inserted input grid")
-    _check_conv(c_out, w.shape[0] * k[0] * k[1], out_hw)
+    side = [out_hw[ax] + keff[ax] - 1 for ax in (0, 1)]
+    long = 0 if side[0] >= side[1] else 1
+    zeros = (x.shape[long + 1] - 1) * (s[long] - 1)  # inserted between the input's cells
+    _check_budget(
+        [(x.shape[0] * side[0] * side[1], "the zero-inserted input grid"),
+         *_conv_values(c_out, w.shape[0] * k[0] * k[1], out_hw)],
+        {"x": x.shape[long + 1], "stride": zeros,
+         "dilation" if d[long] > 1 else "w": side[long] - x.shape[long + 1] - zeros},
+    )
     q = [keff[ax] - 1 - p[ax] for ax in (0, 1)]
-    grid = np.zeros((x.shape[0], out_hw[0] + keff[0] - 1, out_hw[1] + keff[1] - 1), dtype=dtype)
+    grid = np.zeros((x.shape[0], side[0], side[1]), dtype=dtype)
     first = [max(0, -(q[ax] // s[ax])) for ax in (0, 1)]
     last = [min(x.shape[ax + 1] - 1, (grid.shape[ax + 1] - 1 - q[ax]) // s[ax]) for ax in (0, 1)]
     if last[0] >= first[0] and last[1] >= first[1]:
@@ -306,26 +326,21 @@ def conv_transpose2d(
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation):
-    x = _array(x, "x", 3)
+    x = array(x, "x", 3)
     k = pair(kernel_size, "kernel_size")
     s = k if stride is None else pair(stride, "stride")
     d = pair(dilation, "dilation")
     pads = resolve_padding(padding, k, d, s)
-    for p, kk in ((max(pads[:2]), k[0]), (max(pads[2:]), k[1])):
-        if p > kk // 2:
-            raise ValueError(
-                f"padding must be at most half the pooling kernel ({kk // 2}), got {p}"
-            )
-    out_hw = (
-        _direct_len(x.shape[1], k[0], s[0], pads[0], pads[1], d[0]),
-        _direct_len(x.shape[2], k[1], s[1], pads[2], pads[3], d[1]),
-    )
+    check_pool_padding(pads, k)
+    out_hw = _out_hw(x, k, s, pads, d)
     if k[0] * k[1] > MAX_POOL_TAPS:
-        raise ValueError(
+        raise ParameterError(
+            "kernel_size",
             f"kernel_size {k[0]}x{k[1]} has {k[0] * k[1]:,} taps, more than the "
-            f"{MAX_POOL_TAPS:,} pooling allows"
+            f"{MAX_POOL_TAPS:,} pooling allows",
         )
-    _check_padded(x, pads)
+    needs = _padded_values(x, pads) + [(x.shape[0] * out_hw[0] * out_hw[1], "the output")]
+    _check_budget(needs, _padded_axis(x, pads))
     return x, k, s, d, pads, out_hw
 
 
@@ -360,7 +375,7 @@ def avg_pool2d(
     ``stride`` defaults to ``kernel_size``. Output (C, H_out, W_out), float.
     """
     x, k, s, d, pads, out_hw = _pool_args(x, kernel_size, stride, padding, 1)
-    dtype = _float_dtype(x)
+    dtype = float_dtype(x)
     win = _windows(_pad(x.astype(dtype, copy=False), pads), k, s, d, out_hw)
     return _reduce_windows(win, np.mean, dtype)
 
@@ -395,12 +410,13 @@ def pointwise(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None) -> n
     -------
     (C_out, H, W): ``out[:, i, j] = w @ x[:, i, j] + bias``.
     """
-    x, w = _array(x, "x", 3), _array(w, "w", 2)
+    x, w = array(x, "x", 3), array(w, "w", 2)
     if w.shape[1] != x.shape[0]:
-        raise ValueError(
-            f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[1]} (w.shape[1])"
+        raise ParameterError(
+            "w",
+            f"channel mismatch: x has {x.shape[0]} channels, w expects {w.shape[1]} (w.shape[1])",
         )
-    dtype = _float_dtype(x, w)
+    dtype = float_dtype(x, w)
     b = _bias(bias, w.shape[0], dtype)
     out = _matmul_channels(w.astype(dtype, copy=False), x.astype(dtype, copy=False))
     if b is not None:
@@ -410,14 +426,7 @@ def pointwise(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None) -> n
 
 def relu(x: np.ndarray) -> np.ndarray:
     """``max(x, 0)`` elementwise."""
-    return np.maximum(_array_any(x), 0)
-
-
-def _array_any(x: object) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"x must be numeric, got dtype {a.dtype}")
-    return a
+    return np.maximum(numeric(x, "x"), 0)
 
 
 __all__ = [

@@ -6,19 +6,12 @@ import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from numbers import Integral
 
 import numpy as np
 
-from .arithmetic import (
-    MAX_GRID_CELLS,
-    ConvSpec,
-    GridLayout,
-    grid_layout,
-    pair,
-    require,
-    window_in,
-)
+from .arithmetic import ConvSpec, GridLayout, grid_layout, window_in
+from .checks import ParameterError, integer, numeric, pair, require
+from .limits import MAX_GRID_CELLS
 from .ops import avg_pool2d, conv2d, conv_transpose2d, max_pool2d
 
 DEFAULT_SEED = 1234
@@ -157,10 +150,9 @@ def random_data(
     sizes = [pair(input_size, "input_size"), pair(kernel_size, "kernel_size")]
     for (h, w), name in zip(sizes, ("input_size", "kernel_size"), strict=True):
         if h < 1 or w < 1 or h * w > MAX_GRID_CELLS:
-            raise ValueError(f"{name} must be >= 1 with at most {MAX_GRID_CELLS:,} cells, "
-                             f"got {(h, w)}")
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+            raise ParameterError(name, f"{name} must be >= 1 with at most {MAX_GRID_CELLS:,} "
+                                       f"cells, got {(h, w)}")
+    integer(seed, "seed", "an integer from 0 to 2**32 - 1", lambda n: 0 <= n < 2**32)
     rng = np.random.RandomState(int(seed))
     return rng.randint(0, 4, sizes[0]), rng.randint(0, 3, sizes[1])
 
@@ -176,13 +168,15 @@ def default_data(
         x = np.asarray(spec.data, dtype=float) if spec.data is not None else gx
     if w is None:
         w = np.asarray(spec.kernel_data, dtype=float) if spec.kernel_data is not None else gw
-    x, w = np.asarray(x), np.asarray(w)
+    checked = []
     for name, a, shape in (("x", x, spec.input_size), ("w", w, spec.kernel_size)):
-        if a.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
+        a = numeric(a, name)
         if a.shape != shape:
-            raise ValueError(f"{name} must have shape {shape} for this spec, got {a.shape}")
-    return x.astype(float), w.astype(float)
+            raise ParameterError(
+                name, f"{name} must have shape {shape} for this spec, got {a.shape}"
+            )
+        checked.append(a.astype(float))
+    return checked[0], checked[1]
 
 
 __all__ = [

@@ -64,7 +64,7 @@ def test_arithmetic_defaults_show_animation_formula_and_caption():
     head = _player(at)
     t = ce.trace(spec)
     assert head["captions"] == [ce.step_caption(t, i) for i in range(spec.steps)]
-    assert [b.label for b in at.get("download_button")] == ["Download GIF"]
+    assert [b.label for b in at.get("download_button")] == ["Download GIF", "Download MP4"]
 
 
 @pytest.mark.parametrize("name", list(ce.PRESETS))

@@ -151,3 +151,19 @@ def test_your_image_downloads_match_the_maps(server, page):
     # the grid of k maps of the shown size, as the page lays it out
     names = [f"out {i}" for i in range(k)]
     assert png.size == figures.maps_grid(np.zeros((k, h2, w2)), names, tile=320).size
+
+
+def test_a_control_inside_a_fragment_keeps_the_link(server, page):
+    """The MLP's controls rerun only their part of the page; the URL follows all the same."""
+    page.goto(f"{server}/network_in_network")
+    wait_ready(page)
+    page.get_by_role("slider", name="Hidden units h").press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('hidden=9')", timeout=30_000)
+    wait_ready(page)
+    _no_exception(page)
+    fresh = page.context.browser.new_context()
+    copy = fresh.new_page()
+    copy.goto(page.url)
+    wait_ready(copy)
+    assert "→ 9 →" in copy.locator("[data-testid='stMarkdown']", has_text="→").first.inner_text()
+    fresh.close()

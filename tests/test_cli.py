@@ -127,6 +127,23 @@ def test_bad_arguments_exit_2_with_one_line_and_no_file(tmp_path, capsys, argv, 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv,flag", [
+    # A few steps over a grid of over a million cells: the 1001 x 1001 input is most of it.
+    (["--input", "1001", "--kernel", "1", "--stride", "1000"], "--input"),
+    (["--input", "3", "--stride", "600", "--padding", "600"], "--padding"),
+    # One output cell of a transposed 1001x1001 kernel: its rings of zeros make the grid.
+    (["--input", "1", "--kernel", "1001", "--padding", "500", "--transposed"], "--kernel"),
+])
+def test_a_grid_too_large_names_the_option_behind_it(tmp_path, capsys, argv, flag):
+    # The engine's error names its parameter; the message's words ("input with padding or
+    # inserted zeros") must not pick the option.
+    out = tmp_path / "x.gif"
+    assert run("render", *argv, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {flag}: the drawn grid of " in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bad_out_paths(tmp_path, capsys):
     assert run("render", "--out", str(tmp_path / "x.txt")) == 2  # .png is a format now
     assert run("render", "--out", str(tmp_path / "missing" / "x.gif")) == 2

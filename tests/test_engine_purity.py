@@ -1,7 +1,9 @@
-"""The engine never imports streamlit, so it runs (and exports GIFs) without a server."""
+"""The engine never imports streamlit, so it runs (and exports GIFs) without a server; its
+modules share only public names."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +29,40 @@ def test_importing_the_engine_does_not_import_streamlit():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "pure"
+
+
+# Private names still imported from another module, each waiting for its home to make it
+# public: the channels caption formats its sums with captions' helpers.
+PENDING = {
+    ("conv_engine.channels", "conv_engine.captions", "_factor"),
+    ("conv_engine.channels", "conv_engine.captions", "_round_text"),
+}
+
+
+def _private_imports() -> set[tuple[str, str, str]]:
+    """(importing module, imported module, name) of every private name one engine module
+    imports from another."""
+    found = set()
+    for path in sorted((ROOT / "conv_engine").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = ".".join(parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                source = f"{base}.{node.module}" if node.module else base
+            else:
+                source = node.module or ""
+            if source.split(".")[0] != "conv_engine":
+                continue
+            found |= {(module, source, a.name) for a in node.names
+                      if a.name.startswith("_") and not a.name.startswith("__")}
+    return found
+
+
+def test_no_engine_module_imports_another_ones_private_names():
+    # A name another module needs is public in one place (conv_engine.checks for the
+    # argument checks), not reached into.
+    assert _private_imports() <= PENDING

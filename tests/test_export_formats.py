@@ -13,7 +13,6 @@ from PIL import Image
 import conv_engine as ce
 from conv_engine.__main__ import main
 from conv_engine.export import (
-    MAX_DURATION,
     animation_gif,
     animation_mp4,
     gif_bytes,
@@ -23,6 +22,7 @@ from conv_engine.export import (
     trace_to_mp4,
     write_gallery,
 )
+from conv_engine.limits import MAX_FRAME_DURATION as MAX_DURATION
 from conv_engine.render import Animation, Style
 from tests.test_render import BLUE, BLUE_SHADOW, CYAN, CYAN_SHADOW, WHITE
 

@@ -10,18 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conv_engine.features import (
-    MAX_SAMPLE_PIXELS,
-    FeatureStack,
-    _upsample_into,
-    feature_stack,
+from conv_engine.features import FeatureStack, _upsample_into, feature_stack
+from conv_engine.limits import MAX_SAMPLE_PIXELS
+from conv_engine.ops import pointwise
+from conv_engine.reductions import (
     learn_pointwise,
     reduction_cost,
     reduction_curve,
     reduction_quality,
     reduction_weights,
 )
-from conv_engine.ops import pointwise
 
 
 def _scene(h: int = 96, w: int = 128, seed: int = 0) -> np.ndarray:

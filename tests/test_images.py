@@ -42,6 +42,14 @@ RED, GREEN, BLUE, WHITE, BLACK = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255,) *
 # ----------------------------------------------------------------------------- helpers
 
 
+LIMITS = "limit 50 megapixels for JPEG, 16 for other formats"
+
+
+def downscaled(before: str, after: str) -> str:
+    """The note of a downscaled image; sizes as "H x W"."""
+    return f"Downscaled from {before} to {after} pixels (height x width) for speed."
+
+
 def encode(im: Image.Image, fmt: str, **kw) -> bytes:
     """Pillow image -> file bytes."""
     buf = io.BytesIO()
@@ -170,13 +178,14 @@ def test_decompression_bomb_is_refused_from_its_header(no_decoding):
     t0 = time.perf_counter()
     message = refuse(data)
     assert time.perf_counter() - t0 < 0.5
-    assert message == "The image is too large: 900 megapixels (limit 50 megapixels for JPEG, 16 for other formats)."
+    assert message == "The image is too large: 900 megapixels (" + LIMITS + ")."
     assert no_decoding == []
 
 
 def test_image_over_our_cap_is_refused_with_its_size(no_decoding):
     data = blank_bilevel_png(10000, 6000)  # 60 MP: under Pillow's limits, over ours
-    assert refuse(data) == "The image is too large: 6000 x 10000 pixels (height x width; limit 50 megapixels for JPEG, 16 for other formats)."
+    assert refuse(data) == ("The image is too large: 6000 x 10000 pixels (height x width; "
+                            + LIMITS + ").")
     assert no_decoding == []
 
 
@@ -184,7 +193,8 @@ def test_image_in_pillows_warning_band_is_refused_with_its_size(no_decoding):
     data = blank_bilevel_png(12000, 9000)  # 108 MP: Pillow only warns, we refuse
     with pytest.warns(Image.DecompressionBombWarning):
         message = refuse(data)
-    assert message == "The image is too large: 9000 x 12000 pixels (height x width; limit 50 megapixels for JPEG, 16 for other formats)."
+    assert message == ("The image is too large: 9000 x 12000 pixels (height x width; "
+                       + LIMITS + ").")
     assert no_decoding == []
 
 
@@ -236,7 +246,7 @@ def test_huge_legal_jpeg_is_downscaled_with_a_note():
     assert li.rgb.dtype == np.uint8
     assert li.original_size == (8000, 6000)
     assert li.working_size == (1024, 768)
-    assert li.notes == ("Downscaled from 6000 x 8000 to 768 x 1024 pixels (height x width) for speed.",)
+    assert li.notes == (downscaled("6000 x 8000", "768 x 1024"),)
     assert li.format == "JPEG"
     assert close(px(li, 384, 200), RED, 3)
     assert close(px(li, 384, 800), BLUE, 3)
@@ -248,7 +258,7 @@ def test_large_png_is_downscaled_with_lanczos():
     a[:, 0::4] = a[:, 1::4] = 255
     li = load_image(encode(Image.fromarray(a), "PNG"), work_side=750)
     assert li.rgb.shape == (375, 750, 3)
-    assert li.notes == ("Downscaled from 1500 x 3000 to 375 x 750 pixels (height x width) for speed.", GREYSCALE)
+    assert li.notes == (downscaled("1500 x 3000", "375 x 750"), GREYSCALE)
     assert abs(float(li.rgb[100:250, 100:650].mean()) - 127.5) < 3
 
 
@@ -480,7 +490,7 @@ def test_exif_rotated_large_jpeg_is_downscaled_then_upright():
     assert li.original_size == (2000, 3000)
     assert li.working_size == (341, 512)
     assert li.rgb.shape == (512, 341, 3)
-    assert li.notes == ("Downscaled from 3000 x 2000 to 512 x 341 pixels (height x width) for speed.",)
+    assert li.notes == (downscaled("3000 x 2000", "512 x 341"),)
     assert close(corner_pixel(li.rgb, "bl"), RED, 8)
     assert close(corner_pixel(li.rgb, "tr"), BLUE, 8)
 
@@ -581,7 +591,7 @@ def test_sample_sizes_and_work_side():
     assert load_sample("Test pattern").working_size == (512, 512)
     small = load_sample("Coffee cup", work_side=300)
     assert small.working_size == (300, 200)
-    assert small.notes == ("Downscaled from 400 x 600 to 200 x 300 pixels (height x width) for speed.",)
+    assert small.notes == (downscaled("400 x 600", "200 x 300"),)
 
 
 def test_test_pattern_has_its_colours_where_drawn():
@@ -693,7 +703,7 @@ def test_damaged_files_load_or_raise_image_error_only(fmt, kw):
 
 def test_bomb_message_for_thousands_of_megapixels(no_decoding):
     data = png_bytes(60000, 60000, 1, 0, zlib.compress(b""))  # header only: never decoded
-    assert refuse(data) == "The image is too large: 3,600 megapixels (limit 50 megapixels for JPEG, 16 for other formats)."
+    assert refuse(data) == "The image is too large: 3,600 megapixels (" + LIMITS + ")."
     assert no_decoding == []
 
 

@@ -20,14 +20,14 @@ from conv_engine.architectures import (
     resnet_bottleneck,
     separable_pair,
 )
-from conv_engine.layers import Conv, Dense, Pool
-from conv_engine.networks import (
+from conv_engine.costs import (
     GOOGLENET_INCEPTION,
     conv_cost,
     inception_cost,
     max_pool_comparisons,
     network_cost,
 )
+from conv_engine.layers import Conv, Dense, Pool
 
 FAST = settings(max_examples=60, deadline=None)
 

@@ -7,26 +7,26 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conv_engine.layers import Conv, Pool
-from conv_engine.networks import (
+from conv_engine.checks import ParameterError
+from conv_engine.costs import (
     GOOGLENET_INCEPTION,
     INCEPTION_FIELDS,
     conv_cost,
-    data_kept,
-    dense_as_1x1,
-    dense_scores,
     googlenet_table,
     inception_cost,
-    input_mask,
-    input_region,
+)
+from conv_engine.equivalences import (
+    dense_as_1x1,
+    dense_scores,
     mlp_as_1x1,
     mlp_per_pixel,
     mlp_pointwise,
     random_mlp,
-    receptive_field,
     score_map,
 )
+from conv_engine.layers import Conv, Pool
 from conv_engine.ops import conv2d, max_pool2d
+from conv_engine.receptive_fields import data_kept, input_mask, input_region, receptive_field
 
 # ---------------------------------------------------------------------------------------------
 # Costs
@@ -255,7 +255,9 @@ def test_receptive_field_rows_match_each_prefix(layers):
         prefix = layers[: i + 1]
         jump = int(np.prod([s for _, s, _, _ in prefix]))
         assert row.jump == jump
-        n = 16 * jump  # big enough for every prefix to fit, within MAX_SIDE (3^5 * 16 < 4096)
+        # Big enough for the prefix's output to have a cell (a dilated stack's field can
+        # outgrow 16 jumps), within the traced-side limit (3^5 * 16 < 4096).
+        n = max(16 * jump, row.size)
         r0, r1, _, _ = input_region(prefix, 0, 0, n, clip=False)
         assert r1 - r0 == row.size
         assert (r0 + r1 - 1) / 2 == row.start
@@ -297,6 +299,20 @@ def test_cell_fed_only_by_padding_has_an_empty_region():
 def test_receptive_field_rejects_bad_layers(layers, match):
     with pytest.raises(ValueError, match=match):
         receptive_field(layers)
+
+
+def test_receptive_field_refuses_a_field_a_float_start_cannot_hold():
+    # Exact up to 2**52: a kernel of 2**51 + 1 starts at 2**50, to the pixel.
+    (row,) = receptive_field([(2**51 + 1,)])
+    assert (row.size, row.start) == (2**51 + 1, 2.0**50)
+    # Strides of 10**200: the second layer's field is 2 * 10**200 + 3 pixels (the third's
+    # start would overflow a float, as it did with an OverflowError).
+    with pytest.raises(ParameterError, match=r"layers\[1\] takes the receptive field's size "
+                                             r"or start past 4,503,599,627,370,496") as info:
+        receptive_field([(3, 10**200)] * 3)
+    assert info.value.name == "layers"
+    with pytest.raises(ParameterError, match=r"layers\[0\] takes"):
+        receptive_field([(3, 1, 10**400)])  # a padding past any float
 
 
 def test_input_region_rejects_bad_cells_and_sizes():
@@ -377,6 +393,14 @@ def test_random_mlp_shapes_and_seed():
         random_mlp([4])
     with pytest.raises(ValueError, match=r"sizes\[1\] must be >= 1"):
         random_mlp([4, 0, 2])
+
+
+def test_random_mlp_refuses_more_weights_than_the_budget_before_drawing_them():
+    # 10**10 weights would be 80 GB (a MemoryError, or worse, before this check).
+    match = r"sizes \[100000, 100000\] make 10,000,100,000 weights and biases, more than the "
+    with pytest.raises(ParameterError, match=match + "134,217,728") as info:
+        random_mlp([10**5, 10**5])
+    assert info.value.name == "sizes"
 
 
 def test_mlp_rejects_bad_inputs():

@@ -464,6 +464,27 @@ def test_bad_input_raises_a_value_error_naming_the_parameter(call, match):
         call()
 
 
+@pytest.mark.parametrize(
+    ("call", "name", "values"),
+    [
+        # One input value: the padded input and the output are 11,581 x 11,581 each, under
+        # the budget one at a time (134,119,561 values), about 2 GiB of float64 together.
+        (lambda: ce.conv2d(np.ones((1, 1, 1)), np.ones((1, 1, 1, 1)), padding=5790),
+         "padding", "268,250,703"),
+        # Stride 9000 inserts 8,999 zeros between two input cells: a 9,001-sided grid and output.
+        (lambda: ce.conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 1, 1, 1)), stride=9000),
+         "stride", "162,045,003"),
+        (lambda: ce.conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 1, 2, 2)), dilation=12000),
+         "dilation", "720,192,016"),
+    ],
+)
+def test_arrays_of_one_call_are_refused_together_before_any_is_allocated(call, name, values):
+    with pytest.raises(ce.ParameterError, match=rf"would hold {values} values together, more "
+                                                r"than the 134,217,728 allowed") as info:
+        call()
+    assert info.value.name == name
+
+
 def test_large_images_are_fine_for_the_plain_ops():
     x = np.zeros((1, 200, 200), dtype=np.float32)  # too many cells to animate, not to compute
     assert ce.conv2d(x, np.ones((1, 1, 3, 3), dtype=np.float32), padding=1).shape == (1, 200, 200)

@@ -14,16 +14,15 @@ import pytest
 from PIL import Image, ImageFont
 
 import conv_engine as ce
-from conv_engine.features import (
-    MAX_SAMPLE_PIXELS,
-    FeatureStack,
-    feature_stack,
+from conv_engine.features import FeatureStack, feature_stack
+from conv_engine.limits import MAX_SAMPLE_PIXELS
+from conv_engine.ops import pointwise
+from conv_engine.reductions import (
     learn_pointwise,
     reduction_curve,
     reduction_quality,
     reduction_weights,
 )
-from conv_engine.ops import pointwise
 from tests.test_app import _app, _no_errors
 from tests.test_features import _scene
 from ui import figures

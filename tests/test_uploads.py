@@ -284,13 +284,15 @@ BAD = [
     Bad("drawing.jpg", lambda: SVG, JPEG, NOT_AN_IMAGE),
     Bad("page.jpg", lambda: HTML, JPEG, NOT_AN_IMAGE),
     Bad("bomb.png", lambda: black_bilevel_png(30000, 30000), PNG,
-        "The image is too large: 900 megapixels (limit 50 megapixels for JPEG, 16 for other formats)."),
+        "The image is too large: 900 megapixels (limit 50 megapixels for JPEG, 16 for other "
+        "formats)."),
 ]
 
 GOOD = [
     Good("huge.jpg", lambda: encode(Image.new("RGB", (8000, 6000), (30, 120, 200)), "JPEG",
                                     quality=80), JPEG, (512, 384),
-         ["Downscaled from 6000 x 8000 to 384 x 512 pixels (height x width) for speed."], ((192, 256, (30, 120, 200)),)),
+         ["Downscaled from 6000 x 8000 to 384 x 512 pixels (height x width) for speed."],
+         ((192, 256, (30, 120, 200)),)),
     Good("dot.png", lambda: encode(Image.new("RGB", (1, 1), (10, 200, 30)), "PNG"), PNG,
          (1, 1), [], ((0, 0, (10, 200, 30)),)),
     Good("deep.png", lambda: png16_rgb(np.full((30, 40, 3), (0xFFFF, 0x8000, 0), np.uint16)),

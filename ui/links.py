@@ -10,11 +10,13 @@ cannot use, and crashes on some (``?ih=inf``). So the app keeps the URL itself:
 - Each control is created through one of the wrappers below, which seeds, clamps and
   registers it under a short stable slug (``preset=dilation``, ``op=max``, ``ih=7``).
 - ``finish()`` (app.py, after the page, also after ``st.stop()``) writes every registered
-  value that differs from its default into the URL and shows the notes.
+  value that differs from its default into the URL and shows the notes; a part of a page
+  wrapped in :func:`fragment` does the same when it reruns alone.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -27,6 +29,7 @@ _RUN = "_links_run"  # key -> (default, slug) of the controls registered in this
 _SEED = "_links_seed"  # the URL to seed from in this run, or None
 _LAST = "_links_last"  # what finish() last wrote, to tell our URL from a link
 _NOTES = "_links_notes"
+_FULL = "_links_full"  # True while a whole page runs (False: only a fragment reruns)
 MAX_LEN = 4096  # longest value read from a link (a 32x32 grid of numbers fits)
 _INT = re.compile(r"[+-]?\d{1,9}")
 
@@ -36,6 +39,7 @@ def begin() -> None:
     ss = st.session_state
     url = st.query_params.to_dict()
     ss[_SEED] = url if url != ss.get(_LAST) else None
+    ss[_FULL] = True
     ss[_RUN] = {}
     ss[_NOTES] = []
 
@@ -61,11 +65,9 @@ def register(key: str, default: Any, slug: str | None = None) -> None:
     st.session_state[_RUN][key] = (default, slug or key)
 
 
-def finish(notes_container: Any) -> None:
-    """Write the registered settings into the URL and show the notes of this run."""
+def _publish() -> None:
+    """Write every registered setting that differs from its default into the URL."""
     ss = st.session_state
-    if _RUN not in ss:
-        return
     params = {}
     for key, (default, slug) in ss[_RUN].items():
         value = ss.get(key, default)
@@ -74,8 +76,32 @@ def finish(notes_container: Any) -> None:
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
     ss[_LAST] = params
+
+
+def finish(notes_container: Any) -> None:
+    """Write the registered settings into the URL and show the notes of this run."""
+    ss = st.session_state
+    if _RUN not in ss:
+        return
+    _publish()
+    ss[_SEED] = None  # a fragment's rerun that follows takes nothing from the link
+    ss[_FULL] = False
     for text in ss[_NOTES]:
         notes_container.warning(text, icon=":material/link_off:")
+
+
+def fragment(fn: Callable[..., None]) -> Callable[..., None]:
+    """``st.fragment`` for a part of a page with its own controls: changing one reruns only
+    that part, and the URL still follows (a fragment's rerun skips app.py's ``finish``)."""
+
+    @st.fragment
+    @functools.wraps(fn)
+    def part(*args: Any, **kwargs: Any) -> None:
+        fn(*args, **kwargs)
+        if not st.session_state.get(_FULL, True):
+            _publish()
+
+    return part
 
 
 def encode(value: Any) -> str:

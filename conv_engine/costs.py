@@ -1,5 +1,4 @@
-"""Why 1x1 convolutions matter, in numbers: layer and network costs, Inception, receptive
-fields, NiN and FC = 1x1.
+"""Why 1x1 convolutions matter, in numbers: what layers and networks cost, Inception.
 
 Costs have one model, :class:`ConvCost`, used by every page. A convolution producing an
 ``H x W x C_out`` map with a ``kh x kw`` kernel over ``C_in`` channels in ``groups`` groups has
@@ -10,53 +9,23 @@ layer is costed as the 1x1 convolution it is (on a 1x1 map of the flattened inpu
 :func:`network_cost` adds those up over a sequence of :mod:`~conv_engine.layers`, with
 pooling comparisons and bias additions counted apart. GoogLeNet's Table 1 and MobileNet's
 tables count weights only: compare them with ``weights``. :func:`si` and
-:func:`ratio_phrase` write the counts and their ratios the same way on every page.
+:func:`ratio_phrase` write the counts and their ratios the same way on every page (they are
+text, and will join :mod:`conv_engine.captions`).
 
-Receptive fields are one-dimensional per axis (layers have square kernels) and use the
-convention that input pixel centres sit at integer coordinates ``0 .. N-1``.
+Receptive fields are in :mod:`conv_engine.receptive_fields`, MLP = 1x1 and dense = 1x1 in
+:mod:`conv_engine.equivalences`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from itertools import pairwise
-from numbers import Real
+from dataclasses import dataclass
 
-import numpy as np
-
-from .arithmetic import _direct_len, _int, pair
+from .checks import ParameterError, at_least, flag, integer, map_shape, pair, real
 from .layers import AnyLayer, Conv, Dense, Pool, Shape
-from .layers import input_shape as _shape_arg
-from .ops import _array, _bias, _float_dtype, pointwise, relu
 
 # ---------------------------------------------------------------------------------------------
 # Costs of convolutions and of an Inception module
-
-
-def _positive(v: object, name: str) -> int:
-    """An integer >= 1, or ValueError naming it."""
-    n = _int(v, name)
-    if n < 1:
-        raise ValueError(f"{name} must be >= 1, got {n}")
-    return n
-
-
-def _positive_pair(v: object, name: str) -> tuple[int, int]:
-    """An int or (h, w) pair of integers >= 1, as (h, w)."""
-    h, w = pair(v, name)  # type: ignore[arg-type]
-    for n in (h, w):
-        if n < 1:
-            raise ValueError(f"{name} must be >= 1, got {n}")
-    return (h, w)
-
-
-def _flag(v: object, name: str) -> bool:
-    """A bool, or ValueError naming it (1 and 0 are not accepted: they read like counts)."""
-    if not isinstance(v, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False, got {v!r}")
-    return bool(v)
 
 
 @dataclass(frozen=True)
@@ -147,15 +116,17 @@ def conv_cost(
         from 28x28x192 to 32 channels: ``28*28*32*5*5*192 = 120,422,400`` multiply-adds,
         ``153,600 + 32`` parameters.
     """
-    h, w = _positive_pair(size, "size")
-    sh, sw = _positive_pair(stride, "stride")
-    c_in, c_out = _positive(in_channels, "in_channels"), _positive(out_channels, "out_channels")
-    g = _positive(groups, "groups")
+    h, w = pair(size, "size", lo=1)
+    sh, sw = pair(stride, "stride", lo=1)
+    c_in, c_out = at_least(in_channels, 1, "in_channels"), at_least(out_channels, 1, "out_channels")
+    g = at_least(groups, 1, "groups")
     for n, name in ((c_in, "in_channels"), (c_out, "out_channels")):
         if n % g:
-            raise ValueError(f"groups must divide {name}: {n} is not a multiple of groups={g}")
-    return ConvCost(c_in, c_out, _positive_pair(kernel, "kernel"), (-(-h // sh), -(-w // sw)),
-                    _flag(bias, "bias"), g)
+            raise ParameterError(
+                "groups", f"groups must divide {name}: {n} is not a multiple of groups={g}"
+            )
+    return ConvCost(c_in, c_out, pair(kernel, "kernel", lo=1), (-(-h // sh), -(-w // sw)),
+                    flag(bias, "bias"), g)
 
 
 def max_pool_comparisons(
@@ -182,12 +153,12 @@ def max_pool_comparisons(
     int
         A 2x2 pool of a 28x28x64 map: ``64 * 14 * 14 * 3 = 37,632`` comparisons.
     """
-    c = _positive(channels, "channels")
-    h, w = _positive_pair(size, "size")
-    kh, kw = _positive_pair(kernel, "kernel")
-    sh, sw = (kh, kw) if stride is None else _positive_pair(stride, "stride")
+    c = at_least(channels, 1, "channels")
+    h, w = pair(size, "size", lo=1)
+    kh, kw = pair(kernel, "kernel", lo=1)
+    sh, sw = (kh, kw) if stride is None else pair(stride, "stride", lo=1)
     if kh > h or kw > w:
-        raise ValueError(f"kernel must be at most size ({h}, {w}), got ({kh}, {kw})")
+        raise ParameterError("kernel", f"kernel must be at most size ({h}, {w}), got ({kh}, {kw})")
     return c * ((h - kh) // sh + 1) * ((w - kw) // sw + 1) * (kh * kw - 1)
 
 
@@ -384,11 +355,11 @@ def inception_cost(
         :data:`NAIVE_INCEPTION`), ``out_channels`` and the per-branch breakdown ``branches``.
         Module 3a: 163,328 weights, 128,049,152 multiply-adds.
     """
-    c = _positive(in_channels, "in_channels")
-    hw = _positive_pair(size, "size")
-    b = _flag(bias, "bias")
+    c = at_least(in_channels, 1, "in_channels")
+    hw = pair(size, "size", lo=1)
+    b = flag(bias, "bias")
     n = {
-        name: _positive(v, name)
+        name: at_least(v, 1, name)
         for name, v in zip(
             INCEPTION_FIELDS[2:], (n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj),
             strict=True,
@@ -420,13 +391,6 @@ def inception_cost(
     return InceptionCost(c, hw, branches)
 
 
-def _tolerance(v: object) -> float:
-    """A finite real >= 0, or ValueError naming ``tolerance``."""
-    if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v) or v < 0:
-        raise ValueError(f"tolerance must be a finite number >= 0, got {v!r}")
-    return float(v)
-
-
 def googlenet_table(tolerance: float = PAPER_TOLERANCE) -> list[dict[str, object]]:
     """One row per GoogLeNet Inception module: its columns, its costs and the paper's figures.
 
@@ -443,7 +407,7 @@ def googlenet_table(tolerance: float = PAPER_TOLERANCE) -> list[dict[str, object
     tolerance : float, >= 0
         Largest relative difference between a printed and a computed figure called agreement.
     """
-    tol = _tolerance(tolerance)
+    tol = real(tolerance, "tolerance", "a finite number >= 0", lambda t: t >= 0)
     rows = []
     for name, values in GOOGLENET_INCEPTION.items():
         cost = inception_cost(*values)
@@ -634,17 +598,19 @@ def network_cost(layers: Sequence[NamedLayer], input_shape: Shape) -> NetworkCos
         MobileNet v1 at 224x224 (:func:`conv_engine.architectures.mobilenet_v1`):
         568,740,352 multiply-adds and 4,209,088 weights.
     """
-    shape = first = _shape_arg(input_shape, "input_shape")
+    shape = first = map_shape(input_shape, "input_shape")
     if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or not layers:
-        raise ValueError(f"layers must be a non-empty sequence of layers, got {layers!r}")
+        raise ParameterError(
+            "layers", f"layers must be a non-empty sequence of layers, got {layers!r}"
+        )
     rows = []
     for i, item in enumerate(layers):
         name, layer = _named(item, i)
         try:
             out = layer.output_shape(shape)
         except ValueError as e:
-            raise ValueError(f"layers[{i}] ({name or _describe(layer, shape)}) on input "
-                             f"{shape}: {e}") from None
+            raise ParameterError("layers", f"layers[{i}] ({name or _describe(layer, shape)}) "
+                                 f"on input {shape}: {e}") from None
         name = name or _describe(layer, shape)
         if isinstance(layer, Conv):
             cost = ConvCost(shape[0], out[0], (layer.kernel, layer.kernel), out[1:], layer.bias,
@@ -664,14 +630,15 @@ def network_cost(layers: Sequence[NamedLayer], input_shape: Shape) -> NetworkCos
 
 
 def _named(item: object, i: int) -> tuple[str, AnyLayer]:
-    """(name or "", layer) of one entry of ``layers``, or ValueError naming it."""
+    """(name or "", layer) of one entry of ``layers``, or ParameterError naming it."""
     name: object = ""
     layer = item
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
         name, layer = item
     if not isinstance(layer, Conv | Pool | Dense):
-        raise ValueError(
-            f"layers[{i}] must be a Conv, Pool or Dense (or a (name, layer) pair), got {item!r}"
+        raise ParameterError(
+            "layers",
+            f"layers[{i}] must be a Conv, Pool or Dense (or a (name, layer) pair), got {item!r}",
         )
     return str(name), layer
 
@@ -680,13 +647,6 @@ def _named(item: object, i: int) -> tuple[str, AnyLayer]:
 # Writing costs: one format for every page
 
 _PREFIXES = ("", "k", "M", "G", "T", "P", "E")
-
-
-def _real(v: object, name: str) -> float:
-    """A finite real number, or ValueError naming it."""
-    if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {v!r}")
-    return float(v)
 
 
 def si(n: float, digits: int = 1) -> str:
@@ -703,10 +663,10 @@ def si(n: float, digits: int = 1) -> str:
     digits : int, 0..6
         Decimals after the point.
     """
-    x = _real(n, "n")
-    d = _int(digits, "digits")
+    x = real(n, "n")
+    d = integer(digits, "digits")
     if not 0 <= d <= 6:
-        raise ValueError(f"digits must be from 0 to 6, got {d}")
+        raise ParameterError("digits", f"digits must be from 0 to 6, got {d}")
     sign, x = ("-" if x < 0 else ""), abs(x)
     if round(x, d) < 1000:
         if float(n).is_integer():
@@ -729,519 +689,15 @@ def ratio_phrase(a: float, b: float) -> str:
     ----------
     a, b : int or float, > 0
     """
-    x, y = _real(a, "a"), _real(b, "b")
+    x, y = real(a, "a"), real(b, "b")
     for v, name in ((x, "a"), (y, "b")):
         if v <= 0:
-            raise ValueError(f"{name} must be > 0, got {v!r}")
+            raise ParameterError(name, f"{name} must be > 0, got {v!r}")
     if x == y:
         return "the same"
     r, word = (y / x, "fewer") if x < y else (x / y, "more")
     text = f"{r:.2f}" if r < 2 else f"{r:.1f}" if r < 100 else f"{r:,.0f}"
     return "about the same" if text == "1.00" else f"{text}x {word}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Receptive fields
-
-# Longest axis, padding included, that input_mask, input_region and data_kept follow pixel by
-# pixel: their masks (and a layer's taps over them) grow with it.
-MAX_SIDE = 4096
-
-
-# A layer of a receptive-field stack: a Conv or a Pool, or the shorthand of a convolution's
-# geometry, an int kernel or a (kernel, stride, padding, dilation) tuple (1 to 4 entries).
-LayerLike = Conv | Pool | int | tuple[int, ...] | list[int]
-SpatialLayer = Conv | Pool
-
-
-def _layers(layers: Sequence[LayerLike]) -> list[SpatialLayer]:
-    """Conv and Pool layers from layers or shorthands (``k`` or ``(k, s, p, d)``).
-
-    A shorthand is a convolution of that geometry, ``Conv(1, k, s, p, d)``: its channel count
-    does not change a receptive field. A Dense layer has no window to follow (it sees its
-    whole input) and is refused.
-    """
-    if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or not layers:
-        raise ValueError(f"layers must be a non-empty sequence of layers, got {layers!r}")
-    out: list[SpatialLayer] = []
-    for i, spec in enumerate(layers):
-        if isinstance(spec, Conv | Pool):
-            out.append(spec)
-            continue
-        if isinstance(spec, Dense):
-            raise ValueError(
-                f"layers[{i}] is a Dense layer: it sees its whole input, so it has no "
-                "receptive-field geometry to follow (use a Conv covering the input instead)"
-            )
-        if isinstance(spec, tuple | list):
-            if not 1 <= len(spec) <= 4:
-                raise ValueError(
-                    f"layers[{i}] must be (kernel, stride, padding, dilation), got {spec!r}"
-                )
-            args = tuple(spec)
-        else:
-            args = (spec,)
-        try:
-            out.append(Conv(1, *args))
-        except ValueError as e:
-            raise ValueError(f"layers[{i}]: {e}") from None
-    return out
-
-
-def _lengths(layers: list[SpatialLayer], n: int, name: str) -> list[int]:
-    """Map length before the first layer and after each layer along one axis."""
-    lens = [n]
-    for i, lay in enumerate(layers):
-        try:
-            lens.append(_direct_len(lens[-1], lay.kernel, lay.stride, lay.padding, lay.padding,
-                                    lay.dilation))
-        except ValueError as e:
-            raise ValueError(f"layers[{i}] on {name} {n}: {e}") from None
-    return lens
-
-
-@dataclass(frozen=True)
-class ReceptiveField:
-    """Receptive field of the cells after one layer, in input pixel coordinates.
-
-    Output cell ``n`` of this layer is centred at input coordinate ``c = start + n * jump``
-    and its field spans the ``size`` pixels from ``c - (size - 1) / 2`` to ``c + (size - 1) / 2``
-    (every one of them feeds it unless dilation, or a stride larger than a kernel, leaves
-    holes). ``layer`` is the Conv or Pool (a shorthand becomes ``Conv(1, k, s, p, d)``);
-    ``out_size`` is the (h, w) of this layer's output when an input size was given.
-    """
-
-    layer: SpatialLayer
-    size: int
-    jump: int
-    start: float
-    out_size: tuple[int, int] | None = field(default=None)
-
-
-def receptive_field(
-    layers: Sequence[LayerLike], input_size: int | tuple[int, int] | None = None
-) -> list[ReceptiveField]:
-    """Receptive field size, jump and start after each layer of a stack.
-
-    With input pixel centres at integer coordinates (``size_0 = 1``, ``jump_0 = 1``,
-    ``start_0 = 0``), layer ``l`` with kernel ``k``, stride ``s``, padding ``p`` and
-    dilation ``d`` (``k_eff = d (k - 1) + 1``) gives::
-
-        jump_l  = jump_{l-1} * s
-        size_l  = size_{l-1} + (k_eff - 1) * jump_{l-1}
-        start_l = start_{l-1} + ((k_eff - 1) / 2 - p) * jump_{l-1}
-
-    Parameters
-    ----------
-    layers : sequence of Conv, Pool, int (a kernel) or (kernel, stride, padding, dilation)
-        The shorthands are convolutions of that geometry; a pool's dilation is 1. Channel
-        counts and groups do not change a receptive field.
-    input_size : int or (h, w), optional
-        When given, each row also carries its output size and layers that do not fit raise.
-
-    Returns
-    -------
-    list of ReceptiveField
-        One row per layer, in order; ``start`` is a float (a half for even ``k_eff``).
-    """
-    stack = _layers(layers)
-    sizes: list[tuple[int, int] | None] = [None] * len(stack)
-    if input_size is not None:
-        h, w = _positive_pair(input_size, "input_size")
-        lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
-        sizes = list(zip(lh[1:], lw[1:], strict=True))
-    rows = []
-    size, jump, start = 1, 1, 0.0
-    for lay, out in zip(stack, sizes, strict=True):
-        size += (lay.k_eff - 1) * jump
-        start += ((lay.k_eff - 1) / 2 - lay.padding) * jump
-        jump *= lay.stride
-        rows.append(ReceptiveField(lay, size, jump, start, out))
-    return rows
-
-
-def _axis_span(layers: list[SpatialLayer], n: int) -> tuple[int, int]:
-    """Unclipped input range [lo, hi) feeding output index ``n``: integer back-propagation."""
-    lo, hi = n, n
-    for lay in reversed(layers):
-        # A window of outputs [lo, hi] reads inputs lo*s - p .. hi*s - p + k_eff - 1.
-        lo, hi = lo * lay.stride - lay.padding, hi * lay.stride - lay.padding + lay.k_eff - 1
-    return lo, hi + 1
-
-
-def _axis_mask(layers: list[SpatialLayer], lens: list[int], out_mask: np.ndarray) -> np.ndarray:
-    """Boolean (lens[0],) mask of the input positions that feed any True output position."""
-    mask = out_mask
-    for lay, n_in in zip(reversed(layers), reversed(lens[:-1]), strict=True):
-        idx = np.flatnonzero(mask)
-        taps = idx[:, None] * lay.stride - lay.padding + lay.dilation * np.arange(lay.kernel)
-        taps = taps[(taps >= 0) & (taps < n_in)]  # taps outside are padding: they feed nothing
-        mask = np.zeros(n_in, dtype=bool)
-        mask[taps] = True
-    return mask
-
-
-def _check_traceable(layers: list[SpatialLayer], lens: list[int], name: str) -> None:
-    """ValueError when an axis, padding included, is longer than the masks follow."""
-    for lay, n in zip(layers, lens, strict=False):
-        if n + 2 * lay.padding > MAX_SIDE:
-            raise ValueError(
-                f"{name} {n} with padding {lay.padding} is too long to follow pixel by pixel "
-                f"(at most {MAX_SIDE:,} including padding)"
-            )
-
-
-def _cell_masks(layers, out_row, out_col, input_size):
-    """Validated layers, row and column masks of the input pixels feeding one output cell."""
-    stack = _layers(layers)
-    h, w = _positive_pair(input_size, "input_size")
-    lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
-    _check_traceable(stack, lh, "height")
-    _check_traceable(stack, lw, "width")
-    masks = []
-    for v, name, lens in ((out_row, "out_row", lh), (out_col, "out_col", lw)):
-        n = _int(v, name)
-        if not 0 <= n < lens[-1]:
-            raise ValueError(f"{name} must be in 0..{lens[-1] - 1} (the output size), got {n}")
-        one = np.zeros(lens[-1], dtype=bool)
-        one[n] = True
-        masks.append(_axis_mask(stack, lens, one))
-    return stack, masks
-
-
-def input_mask(
-    layers: Sequence[LayerLike], out_row: int, out_col: int, input_size: int | tuple[int, int]
-) -> np.ndarray:
-    """Which input pixels feed output cell (out_row, out_col) of the last layer.
-
-    Parameters
-    ----------
-    layers : as in :func:`receptive_field`
-    out_row, out_col : int
-        A cell of the last layer's output.
-    input_size : int or (h, w)
-        Each side, with any layer's padding, at most ``MAX_SIDE`` (4096).
-
-    Returns
-    -------
-    (h, w) bool array
-        True where a change of the input pixel can change the cell (for generic weights).
-        Separable: the outer product of a row mask and a column mask; dilation and strides
-        larger than kernels leave holes, padding leaves the parts outside the image out.
-    """
-    _, (rows, cols) = _cell_masks(layers, out_row, out_col, input_size)
-    return rows[:, None] & cols[None, :]
-
-
-def input_region(
-    layers: Sequence[LayerLike],
-    out_row: int,
-    out_col: int,
-    input_size: int | tuple[int, int],
-    *,
-    clip: bool = True,
-) -> tuple[int, int, int, int]:
-    """Input rectangle feeding output cell (out_row, out_col) of the last layer.
-
-    Parameters
-    ----------
-    layers : as in :func:`receptive_field`
-    out_row, out_col : int
-        A cell of the last layer's output.
-    input_size : int or (h, w)
-        Each side, with any layer's padding, at most ``MAX_SIDE`` (4096).
-    clip : bool
-        True: the bounding box of the input pixels that feed the cell (:func:`input_mask`),
-        empty (``r0 == r1`` or ``c0 == c1``) when only padding does. False: the whole
-        receptive field, ``size`` pixels a side, which may reach past the image.
-
-    Returns
-    -------
-    (r0, r1, c0, c1)
-        Half-open, so ``x[:, r0:r1, c0:c1]`` is the region;
-        unclipped ``r0 = out_row * jump + start - (size - 1) / 2`` and ``r1 - r0 = size``.
-    """
-    stack, masks = _cell_masks(layers, out_row, out_col, input_size)
-    if not clip:
-        return (*_axis_span(stack, int(out_row)), *_axis_span(stack, int(out_col)))
-    out: list[int] = []
-    for m, n in zip(masks, (out_row, out_col), strict=True):
-        idx = np.flatnonzero(m)
-        if idx.size:
-            out += [int(idx[0]), int(idx[-1]) + 1]
-        else:
-            lo, hi = _axis_span(stack, int(n))
-            edge = min(max(lo, 0), m.size)  # the image edge the cell's padding-only field is on
-            out += [edge, edge]
-    return (out[0], out[1], out[2], out[3])
-
-
-# ---------------------------------------------------------------------------------------------
-# Network in Network: cascaded 1x1 convolutions are a per-pixel MLP
-
-
-def _mlp_args(x, weights, biases):
-    """Validated (C, H, W) map, weight matrices and biases (None entries allowed) of an MLP."""
-    x = _array(x, "x", 3)
-    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
-        raise ValueError("weights must be a non-empty sequence of (C_out, C_in) matrices")
-    ws = [_array(w, f"weights[{i}]", 2) for i, w in enumerate(weights)]
-    if biases is None:
-        biases = [None] * len(ws)
-    if isinstance(biases, np.ndarray) or len(biases) != len(ws):
-        raise ValueError(f"biases must be None or a sequence of {len(ws)} vectors (one per layer)")
-    c = x.shape[0]
-    bs = []
-    for i, (w, b) in enumerate(zip(ws, biases, strict=True)):
-        if w.shape[1] != c:
-            src = "x has" if i == 0 else f"weights[{i - 1}] gives"
-            raise ValueError(
-                f"weights[{i}] must have {c} columns ({src} {c} channels), got shape {w.shape}"
-            )
-        if b is not None:
-            b = _array(b, f"biases[{i}]", 1)
-            if b.shape[0] != w.shape[0]:
-                raise ValueError(f"biases[{i}] must have {w.shape[0]} entries, got {b.shape[0]}")
-        bs.append(b)
-        c = w.shape[0]
-    return x, ws, bs
-
-
-def mlp_pointwise(
-    x: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None] | None = None
-) -> np.ndarray:
-    """A per-pixel MLP as cascaded 1x1 convolutions (Network in Network's "mlpconv").
-
-    ``h_0 = x``, ``h_l = relu(pointwise(h_{l-1}, W_l, b_l))``, no ReLU after the last layer.
-
-    Parameters
-    ----------
-    x : (C, H, W) array
-    weights : sequence of (C_l, C_{l-1}) arrays, ``C_0 = C``
-    biases : sequence of (C_l,) arrays or None (per layer or for all)
-
-    Returns
-    -------
-    (C_L, H, W) array
-    """
-    h, ws, bs = _mlp_args(x, weights, biases)
-    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
-        h = pointwise(h, w, b)
-        if i < len(ws) - 1:
-            h = relu(h)
-    return h
-
-
-def mlp_per_pixel(
-    x: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None] | None = None
-) -> np.ndarray:
-    """The same MLP applied to each pixel's channel vector, as a batch of ``H * W`` rows.
-
-    ``X = x.reshape(C, H*W).T`` (one row per pixel), ``X_l = relu(X_{l-1} @ W_l.T + b_l)``,
-    no ReLU after the last layer; the result is reshaped back to a map.
-
-    Parameters
-    ----------
-    x : (C, H, W) array
-    weights, biases : as in :func:`mlp_pointwise`
-
-    Returns
-    -------
-    (C_L, H, W) array; ``out.reshape(C_L, -1).T`` is the per-pixel (H*W, C_L) table.
-    """
-    x, ws, bs = _mlp_args(x, weights, biases)
-    dtype = _float_dtype(x, *ws, *(b for b in bs if b is not None))
-    c, hh, ww = x.shape
-    rows = x.reshape(c, hh * ww).T.astype(dtype, copy=False)
-    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
-        rows = rows @ w.T.astype(dtype, copy=False)
-        if b is not None:
-            rows = rows + b.astype(dtype, copy=False)
-        if i < len(ws) - 1:
-            rows = np.maximum(rows, 0)
-    return rows.T.reshape(-1, hh, ww)
-
-
-def mlp_as_1x1(
-    x: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Both views of a per-pixel MLP: ``(mlp_pointwise(...), mlp_per_pixel(...))``.
-
-    Both are (C_L, H, W) and agree to rounding error; see those functions for the shapes.
-    """
-    return mlp_pointwise(x, weights, biases), mlp_per_pixel(x, weights, biases)
-
-
-def random_mlp(
-    sizes: Sequence[int], *, seed: int = 0
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Random weights and biases of an MLP with layer widths ``sizes = (C, h, ..., k)``.
-
-    He-normal weights (``std = sqrt(2 / C_in)``, so activations neither vanish nor explode
-    through the ReLUs) and small normal biases (std 0.1), float64, from ``default_rng(seed)``.
-
-    Returns
-    -------
-    (weights, biases)
-        ``weights[l]`` is (sizes[l+1], sizes[l]), ``biases[l]`` is (sizes[l+1],).
-    """
-    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-        raise ValueError(f"sizes must list at least two layer widths, got {sizes!r}")
-    ns = [_positive(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
-    rng = np.random.default_rng(seed)
-    weights = [rng.normal(0.0, np.sqrt(2.0 / a), (b, a)) for a, b in pairwise(ns)]
-    biases = [rng.normal(0.0, 0.1, b) for b in ns[1:]]
-    return weights, biases
-
-
-# ---------------------------------------------------------------------------------------------
-# A fully connected layer is a 1x1 convolution
-
-
-def dense_scores(
-    x: np.ndarray, weights: np.ndarray, bias: np.ndarray | None = None
-) -> np.ndarray:
-    """A dense classifier head on a 1x1xC map (or a C-vector): ``weights @ x.ravel() + bias``.
-
-    Parameters
-    ----------
-    x : (C,) or (C, 1, 1) array
-    weights : (n_classes, C) array
-    bias : (n_classes,) array, optional
-
-    Returns
-    -------
-    (n_classes,) array of scores
-    """
-    v = np.asarray(x)
-    if v.ndim == 3 and v.shape[1:] != (1, 1):
-        raise ValueError(
-            f"x must be a (C,) vector or a (C, 1, 1) map for a dense layer, got shape {v.shape}; "
-            "use score_map for larger maps"
-        )
-    v = _array(v.reshape(-1) if v.ndim == 3 else v, "x", 1)
-    w = _array(weights, "weights", 2)
-    if w.shape[1] != v.shape[0]:
-        raise ValueError(f"weights must have {v.shape[0]} columns (one per channel), got {w.shape}")
-    dtype = _float_dtype(v, w)
-    out = w.astype(dtype, copy=False) @ v.astype(dtype, copy=False)
-    b = _bias(bias, w.shape[0], dtype)
-    return out if b is None else out + b
-
-
-def score_map(x: np.ndarray, weights: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
-    """The dense head's weights used as a 1x1 convolution: it slides over any map.
-
-    Parameters
-    ----------
-    x : (C, H, W) array
-    weights : (n_classes, C) array, the dense layer's weights unchanged
-    bias : (n_classes,) array, optional
-
-    Returns
-    -------
-    (n_classes, H, W) array: ``out[:, i, j] = dense_scores(x[:, i, j], weights, bias)``.
-    On a 1x1 map it is the dense layer; on a larger map it is a map of class scores (a fully
-    convolutional classifier), and by linearity its spatial mean is the dense layer applied to
-    the globally average-pooled features.
-    """
-    return pointwise(x, weights, bias)
-
-
-def dense_as_1x1(
-    x: np.ndarray, weights: np.ndarray, bias: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Both views of a classifier head on a (C, 1, 1) map: ``(dense, 1x1 conv)``, each (n,).
-
-    See :func:`dense_scores` and :func:`score_map`; they agree to rounding error.
-    """
-    return dense_scores(x, weights, bias), score_map(x, weights, bias).reshape(-1)
-
-
-# ---------------------------------------------------------------------------------------------
-# 1x1 with strides or max pooling: how much data each keeps
-
-
-@dataclass(frozen=True)
-class DataKept:
-    """Tensor sizes through a 1x1 convolution to ``k`` channels and a spatial reduction.
-
-    ``in_shape`` (C, H, W) -> ``reduced_shape`` after the 1x1 (with its stride) ->
-    ``out_shape`` after the max pool. ``pixels_seen`` counts input positions that reach the
-    output at all: a strided 1x1 skips the others, a max pool looks at every one it covers.
-    """
-
-    in_shape: tuple[int, int, int]
-    reduced_shape: tuple[int, int, int]
-    out_shape: tuple[int, int, int]
-    pixels_seen: int
-
-    @property
-    def in_values(self) -> int:
-        """``C * H * W``."""
-        return int(np.prod(self.in_shape))
-
-    @property
-    def reduced_values(self) -> int:
-        """Values after the 1x1 convolution."""
-        return int(np.prod(self.reduced_shape))
-
-    @property
-    def out_values(self) -> int:
-        """Values after the pooling."""
-        return int(np.prod(self.out_shape))
-
-    @property
-    def fraction_kept(self) -> float:
-        """``out_values / in_values``."""
-        return self.out_values / self.in_values
-
-    @property
-    def fraction_seen(self) -> float:
-        """Share of the ``H * W`` input positions that influence the output."""
-        return self.pixels_seen / (self.in_shape[1] * self.in_shape[2])
-
-
-def data_kept(
-    channels: int, height: int, width: int, k: int, *, stride: int = 1, pool: int = 1
-) -> DataKept:
-    """How much data a 1x1 convolution to ``k`` channels with ``stride``, then a max pool, keeps.
-
-    The 1x1 gives ``(k, ceil(H / s), ceil(W / s))`` (``floor((H - 1) / s) + 1``); the
-    ``pool x pool`` max pool with stride ``pool`` then gives ``floor(H' / pool)`` (PyTorch's
-    floor mode). ``pool = 1`` means no pooling.
-
-    Parameters
-    ----------
-    channels, height, width : int, >= 1
-        The input map (C, H, W); H and W at most ``MAX_SIDE`` (4096).
-    k : int, >= 1
-        Output channels of the 1x1 convolution.
-    stride, pool : int, >= 1
-
-    Returns
-    -------
-    DataKept
-        Shapes, value counts, ``fraction_kept`` and the input positions seen.
-    """
-    c = _positive(channels, "channels")
-    h, w = _positive(height, "height"), _positive(width, "width")
-    kk = _positive(k, "k")
-    s, p = _positive(stride, "stride"), _positive(pool, "pool")
-    for n, name in ((h, "height"), (w, "width")):
-        if p > (n - 1) // s + 1:
-            raise ValueError(
-                f"pool must be at most the strided {name} ceil({n}/{s}) = {(n - 1) // s + 1}, "
-                f"got {p}"
-            )
-    stack = [Conv(kk, 1, s), Pool(p)]
-    lh, lw = _lengths(stack, h, "height"), _lengths(stack, w, "width")
-    _check_traceable(stack, lh, "height")
-    _check_traceable(stack, lw, "width")
-    seen = [
-        int(_axis_mask(stack, lens, np.ones(lens[-1], dtype=bool)).sum()) for lens in (lh, lw)
-    ]
-    return DataKept((c, h, w), (kk, lh[1], lw[1]), (kk, lh[2], lw[2]), seen[0] * seen[1])
 
 
 __all__ = [
@@ -1254,27 +710,14 @@ __all__ = [
     "PAPER_TOLERANCE",
     "BranchCost",
     "ConvCost",
-    "DataKept",
     "InceptionCost",
     "LayerCost",
     "NetworkCost",
-    "ReceptiveField",
     "conv_cost",
-    "data_kept",
-    "dense_as_1x1",
-    "dense_scores",
     "googlenet_table",
     "inception_cost",
-    "input_mask",
-    "input_region",
     "max_pool_comparisons",
-    "mlp_as_1x1",
-    "mlp_per_pixel",
-    "mlp_pointwise",
     "network_cost",
-    "random_mlp",
     "ratio_phrase",
-    "receptive_field",
-    "score_map",
     "si",
 ]
