@@ -46,7 +46,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 from PIL import Image
@@ -54,7 +53,6 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.browser_support import CHROMIUM_FLAGS, READY, ROOT, streamlit_server  # noqa: E402
-from ui.controls import preset_label  # noqa: E402
 
 STEPS = ("open arithmetic", "change a setting", "open your image", "upload to maps")
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
@@ -297,7 +295,7 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
 
         step = STEPS[0]
         t0 = time.perf_counter()
-        await page.goto(f"{url}/arithmetic?preset={quote(preset_label(PRESET))}")
+        await page.goto(f"{url}/arithmetic?preset={PRESET}")
         await page.get_by_role("button", name="Download GIF").wait_for()
         await _ready(page, timeout)
         s.times[step] = time.perf_counter() - t0
@@ -306,7 +304,7 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
 
         step = STEPS[1]
         await page.get_by_role("button", name="Edit as a custom case").click()
-        await page.wait_for_url(re.compile("mode=Custom"))
+        await page.wait_for_url(re.compile("mode=custom"))
         await _settle(page, timeout)
         ih = 6 + (sid + 3 * rnd) % 10
         expected = f"⌊({ih} + 2·1 - 3)/2⌋ + 1 = {(ih - 1) // 2 + 1}"
