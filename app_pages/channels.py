@@ -8,16 +8,10 @@ import streamlit as st
 import conv_engine as ce
 from ui import channels_cache as cc
 from ui import links
-from ui.common import guard
+from ui.common import guard, small
 
 MAX = ce.MAX_CHANNEL_VIEW
 X = "×"  # in shapes written on the page (the drawings use the font's own)
-
-
-def _note(text: str) -> None:
-    """A figure's caption or a side note, as small body text (st.caption's faded grey reads
-    3.9:1 on white, below the 4.5:1 that small text needs)."""
-    st.markdown(f":small[{text}]")
 
 
 def _divisors(n: int) -> list[int]:
@@ -109,7 +103,7 @@ with guard("drawing the channels view"):
         st.image(gif, alt=f"Animation: filter {filt} ({k}x{k}x{per_in}) sliding over a "
                  f"{side}x{side}x{c_in} input in {groups} group(s), filling output channel "
                  f"{filt} of {c_out}")
-        _note(f"{steps} frames, one per output cell of filter {filt}.")
+        small(f"{steps} frames, one per output cell of filter {filt}.")
         st.download_button("Download GIF", gif, file_name=f"{name}.gif", mime="image/gif",
                            icon="⬇️", on_click="ignore")
     with step_tab:
@@ -123,7 +117,7 @@ with guard("drawing the channels view"):
         st.download_button("Download this step (PNG)", png, file_name=f"{name}_step{step + 1}.png",
                            mime="image/png", icon="⬇️", on_click="ignore")
     cost = ce.network_cost([cc.layer(case)], cc.shape(case)).rows[0]
-    _note(
+    small(
         f"This layer: {c_out}·{per_in}·{k}·{k} = {cost.weights:,} weights (C_out·C_in/g·k²; "
         f"no biases here) and {out_shape[1]}·{out_shape[2]}·{cost.weights:,} = "
         f"{cost.mult_adds:,} multiply-adds for its {_shape(out_shape)} output"
@@ -201,7 +195,7 @@ with guard("computing the costs"):
     m[1].metric("Separable mult-adds", ce.si(sep.mult_adds), help=f"{sep.mult_adds:,}")
     m[2].metric("Standard params", ce.si(std.params), help=f"{std.params:,} weights")
     m[3].metric("Separable params", ce.si(sep.params), help=f"{sep.params:,} weights")
-    _note(f"{_shape(std.input_shape)} → {_shape(std.output_shape)} either way (padding "
+    small(f"{_shape(std.input_shape)} → {_shape(std.output_shape)} either way (padding "
                f"{(r_k - 1) // 2}). {_ratio_equation(std, sep, r_cout, r_k)}: "
                f"{ce.ratio_phrase(sep.mult_adds, std.mult_adds)} multiply-adds. With many "
                "output channels the 1/k² term dominates: about k² times cheaper.")
@@ -237,7 +231,7 @@ with guard("computing MobileNet's costs"):
     printed = ce.MOBILENET_PRINTED.get((alpha, res))
     if printed is not None:
         ma_m, p_m = printed
-        _note(
+        small(
             f"Howard et al. (2017) print {ma_m} M mult-adds and {p_m} M parameters for this "
             f"model: computed {net.mult_adds / 1e6:.1f} M and {net.weights / 1e6:.2f} M weights "
             "(the paper counts weights, no biases or batch norm)"
@@ -259,7 +253,7 @@ with guard("computing MobileNet's costs"):
         hide_index=True,
     )
     if table2:
-        _note("Table 2 prints 1.19 % for the full 3x3 convolution's mult-adds: the model "
+        small("Table 2 prints 1.19 % for the full 3x3 convolution's mult-adds: the model "
                    "gives 1.91 %, the same digits swapped (with 1.19 % the four shares add up "
                    "to 99.29 %).")
     with st.expander("MobileNet v1 layer by layer"):
@@ -307,7 +301,7 @@ with guard("computing ResNet's costs"):
              f"at {sz}x{sz}x{c}")
     st.download_button("Download chart (PNG)", png, file_name=f"resnet_{stage}.png",
                        mime="image/png", icon="⬇️", on_click="ignore", key="ch-dl-resnet")
-    _note(
+    small(
         f"Same {_shape(bott.output_shape)} output: the bottleneck needs "
         f"{ce.ratio_phrase(bott.mult_adds, plain.mult_adds)} multiply-adds. He et al. (2016) "
         f"compare it with ResNet-34's block, two 3x3 layers on a {w}-channel map: "

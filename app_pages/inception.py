@@ -4,7 +4,7 @@ import streamlit as st
 
 import conv_engine as ce
 from ui import cached, links
-from ui.common import guard
+from ui.common import guard, small
 
 st.title("Inception bottlenecks")
 st.markdown(
@@ -31,7 +31,7 @@ c2.metric("Mult-adds, 1x1 then 5x5", ce.si(bottleneck),
           f"= {bottleneck:,}")
 c3.metric("Bottleneck mult-adds", ce.ratio_phrase(bottleneck, naive.mult_adds),
           help=f"{naive.mult_adds:,} / {bottleneck:,} = {naive.mult_adds / bottleneck:.2f}")
-st.caption(
+small(
     f"The output is {SIDE}x{SIDE}x{C_OUT} either way. Parameters (weights + biases): "
     f"{naive.params:,} without the bottleneck ({naive.weights:,} + {naive.biases}), "
     f"{reduce.params + conv5.params:,} with it ({reduce.weights:,} + {reduce.biases} for the "
@@ -83,7 +83,7 @@ def module_section() -> None:
         m4.metric("Mult-adds vs unreduced", ce.ratio_phrase(cost.mult_adds, cost.naive_mult_adds),
                   help=f"{cost.mult_adds:,} against {cost.naive_mult_adds:,} "
                   f"{ce.NAIVE_INCEPTION}.")
-        st.caption(
+        small(
             f"Unreduced = {ce.NAIVE_INCEPTION}: {cost.naive_params:,} parameters and "
             f"{ce.si(cost.naive_mult_adds)} multiply-adds, against {cost.params:,} and "
             f"{ce.si(cost.mult_adds)} with the reductions. The pool branch's 3x3 max pool has no "
@@ -146,7 +146,7 @@ st.dataframe(
 )
 r3a = rows[0]
 flagged = [r["module"] for r in rows if not (r["params_agree"] and r["ops_agree"])]
-st.caption(
+small(
     "Table 1 of Szegedy et al. (2015), *Going deeper with convolutions*, as printed, beside "
     "the figures computed from each module's own columns. Its params are **weights only** "
     f"(no biases) in K = 1024: {r3a['module']} has {r3a['weights']:,} weights, "
@@ -157,7 +157,7 @@ st.caption(
     f"{ce.PAPER_TOLERANCE:.0%}."
 )
 total, total_naive = sum(r["mult_adds"] for r in rows), sum(r["naive_mult_adds"] for r in rows)
-st.caption(f"All nine together: {ce.si(total, 2)} multiply-adds with the 1x1 reductions, "
+small(f"All nine together: {ce.si(total, 2)} multiply-adds with the 1x1 reductions, "
            f"{ce.si(total_naive, 2)} unreduced: the reductions need "
            f"{ce.ratio_phrase(total, total_naive)} multiply-adds.")
 

@@ -6,7 +6,7 @@ import streamlit as st
 import conv_engine as ce
 from ui import features_cache as fc
 from ui import figures, links
-from ui.common import guard, index_slider
+from ui.common import guard, index_slider, small
 from ui.image_input import pick_image, show_notes
 
 st.title("Network in Network")
@@ -65,7 +65,7 @@ def mlp_section() -> None:
                      alt=f"Pixel ({row}, {col}) through the MLP: {C} inputs, {hidden} hidden, {k} "
                      "outputs")
             same = "The same number sits" if k == 1 else f"The same {k} numbers sit"
-            st.caption(f"{same} at ({row}, {col}) of the output maps: "
+            small(f"{same} at ({row}, {col}) of the output maps: "
                        f"{np.array2string(as_conv[:, row, col], precision=3)}.")
 
 
@@ -88,8 +88,8 @@ def receptive_section() -> None:
         layers = [ce.Conv(96, k1, s1, k1 // 2), *[ce.Conv(96, 1)] * n11] * blocks
         # A small copy of the image, so a receptive field of a few pixels is visible.
         step = max(1, max(H, W) // 64)
-        small = img.rgb[::step, ::step]
-        sh, sw = small.shape[:2]
+        thumb = img.rgb[::step, ::step]
+        sh, sw = thumb.shape[:2]
         rows = ce.receptive_field(layers, (sh, sw))
         out_h, out_w = rows[-1].out_size
         r1, r2 = st.columns(2)
@@ -100,11 +100,12 @@ def receptive_section() -> None:
         mask = ce.input_mask(layers, orow, ocol, (sh, sw))
         box = ce.input_region(layers, orow, ocol, (sh, sw))
         zoom = max(1, 480 // max(sh, sw))
-        shown = figures.highlight(small, mask, box, zoom)
+        shown = figures.highlight(thumb, mask, box, zoom)
         left, right = st.columns([3, 2])
-        left.image(shown, caption=f"{sh} x {sw} copy of the image: the input pixels that feed "
-           f"output cell ({orow}, {ocol}) span {box[1] - box[0]} x {box[3] - box[2]}",
-           alt="The image with the receptive field of one output cell highlighted")
+        left.image(shown, alt="The image with the receptive field of one output cell "
+                   "highlighted")
+        small(f"{sh} x {sw} copy of the image: the input pixels that feed output cell "
+              f"({orow}, {ocol}) span {box[1] - box[0]} x {box[3] - box[2]}", left)
         right.dataframe(
             [{"layer": f"{r.layer.kernel}x{r.layer.kernel}, stride {r.layer.stride}",
               "receptive field": f"{r.size}x{r.size}", "jump": r.jump,
@@ -142,6 +143,6 @@ with guard("scoring the classes"):
         hide_index=True,
     )
     st.image(figures.maps_grid(scores, list(heads), tile=300),
-             alt="Score maps of the three classes",
-             caption="The same head as a 1x1 convolution over the whole map: where each class "
-             "scores high.")
+             alt="Score maps of the three classes")
+    small("The same head as a 1x1 convolution over the whole map: where each class scores "
+          "high.")

@@ -300,7 +300,7 @@ def test_inception_figures_by_hand_and_labelled():
     assert m["Mult-adds, 1x1 then 5x5"].value == "12.4 M"  # 2,408,448 + 10,035,200
     assert "12,443,648" in m["Mult-adds, 1x1 then 5x5"].help
     assert m["Bottleneck mult-adds"].value == "9.7x fewer"
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(m.value for m in at.markdown if m.value.startswith(":small["))
     # 5x5 directly: 153,600 weights + 32 biases; 1x1 then 5x5: 3,072 + 16 and 12,800 + 32.
     assert "153,632 without the bottleneck" in captions and "15,920 with it" in captions
     # inception (3a): 163,328 weights + 368 biases; 28*28*163,328 multiply-adds.
@@ -351,4 +351,4 @@ def test_inception_table_shows_the_papers_figures_and_flags_misprints():
     flagged = table.index[table["paper vs computed"].str.startswith("⚠")].tolist()
     assert flagged == ["4c", "5a"]
     assert "463 K vs 497.5 K" in table.loc["4c", "paper vs computed"]
-    assert "K = 1024" in " ".join(c.value for c in at.caption)
+    assert "K = 1024" in " ".join(m.value for m in at.markdown if m.value.startswith(":small["))

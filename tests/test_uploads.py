@@ -91,7 +91,8 @@ def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
 
 def notes(at: AppTest) -> list[str]:
     """The page's notes about conversions (the captions that show_notes writes)."""
-    return [c.value.removeprefix("ℹ️ ") for c in at.caption if c.value.startswith("ℹ️ ")]
+    return [m.value.removeprefix(":small[ℹ️ ").removesuffix("]") for m in at.markdown
+            if m.value.startswith(":small[ℹ️ ")]
 
 
 def captions(at: AppTest) -> list[str]:

@@ -43,3 +43,9 @@ def index_slider(label: str, n: int, key: str, *, start: int = 0, one_based: boo
         return 0
     lo = 1 if one_based else 0
     return st.slider(label, lo, n - 1 + lo, min(start, n - 1) + lo, key=key, help=help) - lo
+
+
+def small(text: str, where=st) -> None:
+    """A figure's caption or a side note as small body text. (``st.caption`` fades the text
+    colour to 60 %: 3.9:1 on white, below the 4.5:1 that small text needs.)"""
+    where.markdown(f":small[{text}]")

@@ -9,6 +9,7 @@ import streamlit as st
 
 import conv_engine as ce
 from ui import links
+from ui.common import small
 
 UPLOAD_TYPES = list(ce.images.EXTENSIONS)
 UPLOAD = "upload"  # the picker's option (and URL value) for an uploaded file
@@ -67,4 +68,4 @@ def pick_image(key: str, *, work_side: int = 512) -> tuple[str, str, ce.LoadedIm
 def show_notes(img: ce.LoadedImage) -> None:
     """What happened to the image on the way in (downscaling, first frame, ...)."""
     for note in img.notes:
-        st.caption(f"ℹ️ {note}")
+        small(f"ℹ️ {note}")
