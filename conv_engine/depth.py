@@ -15,8 +15,6 @@ drawn once per animation; a frame re-draws only the regions that change.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -857,18 +855,6 @@ def _check_arrays(x, w, b, numerical: bool | None):
 
 # -- public API ---------------------------------------------------------------------------------
 
-# Animations drawn lately: a scrubber redraws one frame at a time and should not redraw the
-# static picture each time. Keyed by the arrays' bytes, so equal data share an entry.
-_CACHE: OrderedDict[tuple, DepthAnimation] = OrderedDict()
-_CACHE_SIZE = 8
-_LOCK = threading.Lock()
-
-
-def _key(a: np.ndarray | None) -> tuple | None:
-    """A hashable stand-in for an array's contents."""
-    return None if a is None else (a.shape, a.dtype.str, a.tobytes())
-
-
 def depth_animation(
     x: np.ndarray,
     w: np.ndarray,
@@ -879,7 +865,8 @@ def depth_animation(
     channel_names: tuple[str, ...] | list[str] | None = None,
     tint: bool = False,
 ) -> DepthAnimation:
-    """The :class:`DepthAnimation` of ``x`` through ``w`` (and ``b``), reused while recent.
+    """The :class:`DepthAnimation` of ``x`` through ``w`` (and ``b``); the engine keeps
+    nothing between calls (the app memoises what it draws in ``ui/``).
 
     Parameters
     ----------
@@ -894,19 +881,8 @@ def depth_animation(
     x, w, b = _check_arrays(x, w, b, bool(numerical))
     style = DEFAULT_STYLE if style is None else style
     names = None if channel_names is None else tuple(str(n) for n in channel_names)
-    key = (_key(x), _key(w), _key(b), bool(numerical), style, names, bool(tint))
-    with _LOCK:
-        anim = _CACHE.get(key)
-        if anim is not None:
-            _CACHE.move_to_end(key)
-            return anim
-    anim = DepthAnimation(x, w, b, numerical=numerical, style=style, channel_names=names,
+    return DepthAnimation(x, w, b, numerical=numerical, style=style, channel_names=names,
                           tint=tint)
-    with _LOCK:
-        _CACHE[key] = anim
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return anim
 
 
 def depth_frames(

@@ -58,7 +58,10 @@ def test_one_frame_per_pixel_all_of_one_size(default):
 def test_a_still_is_the_same_frame(default):
     x, w, _, frames = default
     assert draw_depth_step(x, w, None, 7).tobytes() == frames[7].tobytes()
-    assert depth_animation(x, w) is depth_animation(x.copy(), w.copy())  # drawn once
+    # The engine keeps nothing between calls (the app memoises): drawn anew, the same frame.
+    again = depth_animation(x.copy(), w.copy())
+    assert again is not depth_animation(x, w)
+    assert again.frame(7).tobytes() == frames[7].tobytes()
 
 
 def test_gif_loops_forever_and_lasts_frames_times_duration():

@@ -26,11 +26,16 @@ def spec_from_key(key: tuple) -> ce.ConvSpec:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _trace(key: tuple, x: Grid, w: Grid) -> ce.Trace:
-    """One Trace per case, shared, so the renderer's per-trace cache of static layers is reused
-    by the player, the GIF and every still. Each can hold ~20 MiB of layers: 16 bound that to
-    ~300 MiB."""
+    """One Trace per case, shared by every view of it (its steps are computed lazily)."""
     spec = spec_from_key(key)
     return ce.trace(spec, None if x is None else np.array(x), None if w is None else np.array(w))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _animation(key: tuple, x: Grid, w: Grid, labels: bool, palette: str) -> ce.Animation:
+    """One drawn Animation per case and style, shared: its static layers (up to ~9 MiB for a
+    32x32 case) are drawn once for the GIF, the MP4 and every still; 16 bound the total."""
+    return ce.animation(_trace(key, x, w), _style(labels, palette))
 
 
 def _style(labels: bool, palette: str) -> ce.Style:
@@ -45,24 +50,23 @@ _ENCODES = threading.BoundedSemaphore(2)
 @st.cache_data(max_entries=64, show_spinner="Drawing the animation…")
 def gif(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, duration: int) -> bytes:
     """GIF bytes of the whole animation."""
-    t = _trace(key, x, w)
+    anim = _animation(key, x, w, labels, palette)
     with _ENCODES:
-        return ce.trace_to_gif(t, style=_style(labels, palette), duration=duration)
+        return ce.animation_gif(anim, duration)
 
 
 @st.cache_data(max_entries=16, show_spinner="Encoding the video…")
 def mp4(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, duration: int) -> bytes:
     """MP4 (H.264) bytes of the whole animation, for slides."""
-    t = _trace(key, x, w)
+    anim = _animation(key, x, w, labels, palette)
     with _ENCODES:
-        return ce.trace_to_mp4(t, style=_style(labels, palette), duration=duration)
+        return ce.animation_mp4(anim, duration)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def frame_png(key: tuple, x: Grid, w: Grid, labels: bool, palette: str, step: int) -> bytes:
     """PNG bytes of one frame (the still shown beyond the player's steps)."""
-    t = _trace(key, x, w)
-    return ce.png_bytes(ce.draw_step(t, step, _style(labels, palette)))
+    return ce.png_bytes(_animation(key, x, w, labels, palette).frame(step))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -10,8 +10,6 @@ outline, the connector lines and the current output cell, lines anti-aliased wit
 from __future__ import annotations
 
 import math
-import threading
-import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -411,30 +409,13 @@ class Animation:
         return [self.frame(i) for i in range(len(self))]
 
 
-# Animations already drawn, per trace (dropped with the trace): a step scrubber asks for one
-# frame at a time and should not redraw the static grids each time. The few latest styles of
-# a trace are kept: each holds its supersampled layers (up to ~9 MiB for a 32x32 case).
-_CACHE: weakref.WeakKeyDictionary[Trace, dict] = weakref.WeakKeyDictionary()
-_PER_TRACE = 2
-_LOCK = threading.Lock()
-
-
 def animation(trace: Trace, style: Style | None = None, numerical: bool | None = None) -> Animation:
-    """The :class:`Animation` of ``trace``, reused while the trace lives."""
-    style = DEFAULT_STYLE if style is None else style
-    key = (style, numerical)
-    with _LOCK:
-        kept = _CACHE.get(trace, {})
-        if key in kept:
-            kept[key] = anim = kept.pop(key)  # now the latest
-            return anim
-    anim = Animation(trace, style, numerical)  # outside the lock: other traces keep going
-    with _LOCK:
-        kept = _CACHE.setdefault(trace, {})
-        anim = kept.setdefault(key, anim)  # another thread may have drawn it meanwhile
-        while len(kept) > _PER_TRACE:
-            del kept[next(iter(kept))]
-    return anim
+    """The :class:`Animation` of ``trace``: its static layers drawn once, frames on demand.
+
+    The engine keeps nothing between calls: a caller that asks for many frames of one case
+    (a step scrubber) keeps the Animation (the app memoises it in ``ui/cached.py``).
+    """
+    return Animation(trace, DEFAULT_STYLE if style is None else style, numerical)
 
 
 def draw(step: Step | int, style: Style | None = None, *, trace: Trace,
