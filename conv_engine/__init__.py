@@ -11,7 +11,6 @@ from . import (
     channels,
     checks,
     costs,
-    depth,
     equivalences,
     export,
     features,
@@ -26,6 +25,7 @@ from . import (
     render,
     trace,
 )
+from .render import depth  # the 1x1-through-depth drawing, as ce.depth
 
 _MODULES = (architectures, arithmetic, captions, channels, checks, costs, depth, equivalences,
             export, features, images, layers, limits, ops, player, presets, receptive_fields,
@@ -37,7 +37,6 @@ from .captions import *  # noqa: E402, F403
 from .channels import *  # noqa: E402, F403
 from .checks import *  # noqa: E402, F403
 from .costs import *  # noqa: E402, F403
-from .depth import *  # noqa: E402, F403
 from .equivalences import *  # noqa: E402, F403
 from .export import *  # noqa: E402, F403
 from .features import *  # noqa: E402, F403
@@ -50,6 +49,7 @@ from .presets import *  # noqa: E402, F403
 from .receptive_fields import *  # noqa: E402, F403
 from .reductions import *  # noqa: E402, F403
 from .render import *  # noqa: E402, F403
+from .render.depth import *  # noqa: E402, F403
 
 # Last, so that ``trace`` names the function, as it always has; the module stays importable
 # as ``conv_engine.trace`` through the package's submodule machinery.

@@ -53,7 +53,7 @@ def _places(v: object, name: str) -> int:
     return int(v)
 
 
-def _round_text(q: Fraction, places: int, min_places: int) -> str:
+def round_text(q: Fraction, places: int, min_places: int) -> str:
     """``q`` rounded half away from zero to ``places`` decimals, trailing zeros dropped down to
     ``min_places``; a value that rounds to zero has no sign."""
     digits = str(math.floor(abs(q) * 10**places + Fraction(1, 2)))
@@ -91,7 +91,7 @@ def fmt(v: float, places: int = MAX_PLACES, *, min_places: int = 0) -> str:
     if v.is_integer() and abs(v) < 1e15:  # the common case, fast: the guide's integers
         return str(int(v)) + ("." + "0" * min_places if min_places else "")
     # repr is the shortest text that reads back as v: the number as typed, not its binary value
-    return _round_text(Fraction(repr(v)), places, min_places)
+    return round_text(Fraction(repr(v)), places, min_places)
 
 
 def printed_decimals(a: np.ndarray | float, limit: int = MAX_PLACES) -> np.ndarray:
@@ -129,7 +129,7 @@ def _printed(a: np.ndarray) -> tuple[list[str], np.ndarray]:
     return [fmt(v) for v in a.tolist()], printed_decimals(a)
 
 
-def _factor(text: str) -> str:
+def factor_text(text: str) -> str:
     """A second factor or an added term: negative numbers in brackets ("0.5·(-2)")."""
     return f"({text})" if text.startswith("-") else text
 
@@ -157,12 +157,12 @@ def dot_terms(
     wt, wd = _printed(weights)
     if len(vt) != len(wt):
         raise ValueError(f"values and weights must have one size, got {len(vt)} and {len(wt)}")
-    terms = [f"{v}·{_factor(w)}" for v, w in zip(vt, wt, strict=True)]
+    terms = [f"{v}·{factor_text(w)}" for v, w in zip(vt, wt, strict=True)]
     exact = bool((vd >= 0).all() and (wd >= 0).all())
     places = int((vd + wd).max(initial=0))
     if bias is not None:
         bt, bd = _printed(np.array([_real(bias, "bias")]))
-        terms.append(_factor(bt[0]))
+        terms.append(factor_text(bt[0]))
         exact = exact and bd[0] >= 0
         places = max(places, int(bd[0]))
     if not exact:
@@ -171,7 +171,7 @@ def dot_terms(
     if bias is not None:
         total += Fraction(bt[0])
     # Exact: a product of a d1- and a d2-decimal number has d1 + d2 decimals.
-    return terms, "=", _round_text(total, max(1, places), 1)
+    return terms, "=", round_text(total, max(1, places), 1)
 
 
 def _mean_text(texts: list[str], decimals: np.ndarray) -> str:
@@ -179,9 +179,9 @@ def _mean_text(texts: list[str], decimals: np.ndarray) -> str:
     rounded to the decimals of the values (at least one)."""
     q = sum(map(Fraction, texts), Fraction(0)) / len(texts)
     if (q * 10**MAX_PLACES).denominator == 1:
-        return _round_text(q, MAX_PLACES, 1)
+        return round_text(q, MAX_PLACES, 1)
     places = max(1, int(decimals.max()))
-    return _round_text(q, places, places)  # rounded: every decimal shown, zeros too
+    return round_text(q, places, places)  # rounded: every decimal shown, zeros too
 
 
 def _elide(terms: list[str]) -> list[str]:
@@ -438,9 +438,11 @@ __all__ = [
     "MAX_PLACES",
     "dot_terms",
     "export_name",
+    "factor_text",
     "fmt",
     "printed_decimals",
     "pytorch_code",
     "pytorch_shapes",
+    "round_text",
     "step_caption",
 ]

@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 from PIL import Image
 
-from .captions import _factor, _round_text, dot_terms, fmt
+from .captions import dot_terms, factor_text, fmt, round_text
 from .checks import ParameterError, array, integer
 from .export import DEFAULT_DURATION, animation_gif
 from .layers import Conv
@@ -99,11 +99,11 @@ def channels_caption(x: np.ndarray, w: np.ndarray, layer: Conv, filter: int, ste
         exact = exact and rel == "="
         places = max(places, len(total.split(".")[1]) if "." in total else 0)
     if exact:
-        result = _round_text(sum(map(Fraction, totals), Fraction(0)), places, 1)
+        result = round_text(sum(map(Fraction, totals), Fraction(0)), places, 1)
         rel = "="
     else:
         result, rel = fmt(out, min_places=1), "≈"
-    sums = " + ".join([totals[0], *map(_factor, totals[1:])])
+    sums = " + ".join([totals[0], *map(factor_text, totals[1:])])
     per_in, groups = x.shape[0] // layer.groups, layer.groups
     group = "" if groups == 1 else f" (group {anim.group} of {groups})"
     k = layer.kernel

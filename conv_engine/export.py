@@ -36,6 +36,7 @@ from .checks import ParameterError, integer, is_integer, real, require
 from .limits import MAX_EXPORT_SCALE, MAX_FRAME_DURATION, MIN_FRAME_DURATION
 from .presets import PRESETS
 from .render import DEFAULT_STYLE, Animation, Style
+from .render.depth import depth_animation
 from .render.geometry import MAX_CANVAS
 from .render.style import RGB
 from .trace import Trace, trace
@@ -400,6 +401,28 @@ def trace_to_mp4(t: Trace, *, style: Style | None = None, numerical: bool | None
     return animation_mp4(Animation(t, style, numerical), duration, scale=scale)
 
 
+def depth_gif(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    *,
+    duration: float = 1000,
+    scale: int = 1,
+    numerical: bool = False,
+    style: Style | None = None,
+    channel_names: tuple[str, ...] | list[str] | None = None,
+    tint: bool = False,
+) -> bytes:
+    """:func:`depth_frames` as GIF bytes: ``duration`` ms a frame, looping forever, one
+    shared palette without dithering (the style's flat colours kept exact).
+
+    ``scale`` upscales nearest-neighbour, for browsers that show the GIF large.
+    """
+    anim = depth_animation(x, w, b, numerical=numerical, style=style,
+                           channel_names=channel_names, tint=tint)
+    return animation_gif(anim, duration, scale=scale, colors=anim.shade_colors)
+
+
 def _check_style(style: object) -> None:
     if style is not None:
         require(style, Style, "style")
@@ -513,6 +536,7 @@ __all__ = [
     "animation_gif",
     "animation_mp4",
     "default_jobs",
+    "depth_gif",
     "gif_bytes",
     "mp4_size",
     "png_bytes",

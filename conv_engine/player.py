@@ -8,7 +8,7 @@ everything with the first render:
   frame ``i`` of the engine's animation; WebP lossless keeps them exact and about a third
   the size of PNG (see :data:`MAX_PLAYER_STEPS` for the sizes);
 - every step's caption, the engine's own (:func:`~conv_engine.captions.step_caption`,
-  :func:`~conv_engine.depth.depth_caption`);
+  :func:`~conv_engine.render.depth.depth_caption`);
 - the polygon, in image pixels, of every output cell (one per step) and of every input cell
   (padding and inserted zeros excluded), from the drawing's own placement (``Geometry`` of
   the arithmetic figures, ``DepthGeometry`` of the depth view), so the browser hit-tests
@@ -31,7 +31,7 @@ from PIL import Image
 
 from .arithmetic import require, window_in
 from .captions import step_caption
-from .depth import DepthAnimation, depth_animation, depth_caption
+from .render.depth import DepthAnimation, depth_animation, depth_caption
 from .render.scene import Animation, animation
 from .render.style import DEFAULT_STYLE, Style
 from .trace import Trace
@@ -257,9 +257,9 @@ def depth_player_data(
     tint: bool = False,
     numerical_captions: bool | None = None,
 ) -> PlayerData:
-    """The player's data for the 1x1 convolution through depth (:mod:`conv_engine.depth`).
+    """The player's data for the 1x1 convolution through depth (:mod:`conv_engine.render.depth`).
 
-    Parameters are those of :func:`~conv_engine.depth.depth_animation`: ``x`` (C_in, H, W),
+    Parameters are those of :func:`~conv_engine.render.depth.depth_animation`: ``x`` (C_in, H, W),
     ``w`` (C_out, C_in), ``b`` (C_out,) or None; ``numerical_captions`` writes each step's
     sums in its caption (by default, as the drawing: ``numerical``). One step per pixel
     (row-major); step ``i`` reads input pixel ``divmod(i, W)`` through all C_in sheets and

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conv_engine.depth import (
+from conv_engine.export import depth_gif
+from conv_engine.ops import pointwise
+from conv_engine.render.depth import (
     MAX_NUMERICAL,
     MAX_SCHEMATIC,
     DepthAnimation,
@@ -16,10 +18,8 @@ from conv_engine.depth import (
     depth_caption,
     depth_frames,
     depth_geometry,
-    depth_gif,
     draw_depth_step,
 )
-from conv_engine.ops import pointwise
 from conv_engine.render.style import Style
 
 # The guide's colours (DESIGN.md): input blue, output cyan, blue under the 40 % base02 shadow.

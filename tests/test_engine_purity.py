@@ -32,11 +32,8 @@ def test_importing_the_engine_does_not_import_streamlit():
 
 
 # Private names still imported from another module, each waiting for its home to make it
-# public: the channels caption formats its sums with captions' helpers.
-PENDING = {
-    ("conv_engine.channels", "conv_engine.captions", "_factor"),
-    ("conv_engine.channels", "conv_engine.captions", "_round_text"),
-}
+# public (none now).
+PENDING: set[tuple[str, str, str]] = set()
 
 
 def _private_imports() -> set[tuple[str, str, str]]:

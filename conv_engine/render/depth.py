@@ -22,11 +22,10 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .captions import dot_terms
-from .export import animation_gif
-from .ops import pointwise
-from .render.scene import cell_text, output_text
-from .render.style import DEFAULT_STYLE, Style, font, line_widths
+from ..captions import dot_terms
+from ..ops import pointwise
+from .scene import cell_text, output_text
+from .style import DEFAULT_STYLE, Style, font, line_widths
 
 # Largest stacks drawn: schematic (colours only) and numerical (numbers on the tiles).
 MAX_SCHEMATIC = {"C_in": 16, "C_out": 8, "H": 8, "W": 8}
@@ -497,6 +496,11 @@ class DepthAnimation:
         shades[kernel] = c.shaded(kernel)  # for the filters' side faces
         return shades
 
+    @property
+    def shade_colors(self) -> list:
+        """The colours of the shaded areas, for an exporter's palette (kept exact)."""
+        return list(self._shades.values())
+
     @cached_property
     def _text_px(self) -> int:
         """Font size of the numbers on tiles: the widest one fits 85 % of a tile's face."""
@@ -935,28 +939,6 @@ def draw_depth_step(
                            channel_names=channel_names, tint=tint).frame(index)
 
 
-def depth_gif(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray | None = None,
-    *,
-    duration: float = 1000,
-    scale: int = 1,
-    numerical: bool = False,
-    style: Style | None = None,
-    channel_names: tuple[str, ...] | list[str] | None = None,
-    tint: bool = False,
-) -> bytes:
-    """:func:`depth_frames` as GIF bytes: ``duration`` ms a frame, looping forever, one
-    shared palette without dithering (the style's flat colours kept exact).
-
-    ``scale`` upscales nearest-neighbour, for browsers that show the GIF large.
-    """
-    anim = depth_animation(x, w, b, numerical=numerical, style=style,
-                           channel_names=channel_names, tint=tint)
-    return animation_gif(anim, duration, scale=scale, colors=list(anim._shades.values()))
-
-
 def depth_caption(
     x: np.ndarray,
     w: np.ndarray,
@@ -1013,6 +995,5 @@ __all__ = [
     "depth_caption",
     "depth_frames",
     "depth_geometry",
-    "depth_gif",
     "draw_depth_step",
 ]
