@@ -229,10 +229,10 @@ def child_page(fmt: str) -> dict[str, float]:
         def run() -> None:
             at.file_uploader(key="img-upload").set_value((f"photo.{ext}", data, mime))
             _timed_run(at, "12 MP upload")
-            caption = " ".join(i.proto.imgs[0].caption or "" for i in at.image)
-            notes = " ".join(c.value for c in at.caption)
-            if "output maps" not in caption or "from 4000x3000" not in notes:
-                raise RuntimeError(f"no output maps of the upload: {caption!r:.300}")
+            # Figure captions and notes are small body text (``:small[...]``).
+            text = " ".join(m.value for m in at.markdown if m.value.startswith(":small["))
+            if "output maps" not in text or "from 3000 x 4000" not in text:
+                raise RuntimeError(f"no output maps of the upload: {text!r:.300}")
         return run
 
     out = _measure(upload(first))

@@ -26,6 +26,7 @@ from numbers import Integral
 import numpy as np
 
 from .arithmetic import ConvSpec, effective_kernel, require
+from .checks import ParameterError, integer, real
 from .trace import Step, Trace
 
 # A caption lists every product up to this many taps; beyond it the middle is elided.
@@ -434,6 +435,61 @@ def pytorch_code(spec: ConvSpec) -> str:
     return "\n".join([expr, f"# input {shape_in} → output {shape_out}", *notes])
 
 
+# Counts and their ratios: one format for every page.
+_PREFIXES = ("", "k", "M", "G", "T", "P", "E")
+
+
+def si(n: float, digits: int = 1) -> str:
+    """A count with a decimal (SI) prefix: ``"120.4 M"``, ``"1.6 G"``, ``"2.1 T"``.
+
+    Below 1000 the number itself (``"950"``; a float with ``digits`` decimals); above, the
+    largest prefix of k, M, G, T, P, E (powers of 1000) that leaves less than 1000 after
+    rounding, so 999,960 is ``"1.0 M"``, never ``"1000.0 k"``.
+
+    Parameters
+    ----------
+    n : int or float, finite
+        Negative numbers keep their sign.
+    digits : int, 0..6
+        Decimals after the point.
+    """
+    x = real(n, "n")
+    d = integer(digits, "digits")
+    if not 0 <= d <= 6:
+        raise ParameterError("digits", f"digits must be from 0 to 6, got {d}")
+    sign, x = ("-" if x < 0 else ""), abs(x)
+    if round(x, d) < 1000:
+        if float(n).is_integer():
+            return f"{sign}{int(x)}"
+        return f"{sign}{x:.{d}f}"
+    for i, prefix in enumerate(_PREFIXES[1:], start=1):
+        v = x / 1000**i
+        if round(v, d) < 1000 or prefix == _PREFIXES[-1]:
+            return f"{sign}{v:,.{d}f} {prefix}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def ratio_phrase(a: float, b: float) -> str:
+    """How ``a`` compares with ``b``: ``"4.0x fewer"``, ``"1.25x more"``, ``"the same"``.
+
+    The ratio is always >= 1 (``b / a`` "fewer", ``a / b`` "more"), with two decimals below
+    2x, one below 100x, none above; a ratio that rounds to 1.00 is ``"about the same"``.
+
+    Parameters
+    ----------
+    a, b : int or float, > 0
+    """
+    x, y = real(a, "a"), real(b, "b")
+    for v, name in ((x, "a"), (y, "b")):
+        if v <= 0:
+            raise ParameterError(name, f"{name} must be > 0, got {v!r}")
+    if x == y:
+        return "the same"
+    r, word = (y / x, "fewer") if x < y else (x / y, "more")
+    text = f"{r:.2f}" if r < 2 else f"{r:.1f}" if r < 100 else f"{r:,.0f}"
+    return "about the same" if text == "1.00" else f"{text}x {word}"
+
+
 __all__ = [
     "MAX_PLACES",
     "dot_terms",
@@ -441,8 +497,10 @@ __all__ = [
     "factor_text",
     "fmt",
     "printed_decimals",
+    "ratio_phrase",
     "pytorch_code",
     "pytorch_shapes",
     "round_text",
+    "si",
     "step_caption",
 ]
