@@ -131,12 +131,13 @@ st.markdown("**In PyTorch**")
 st.code(ce.pytorch_code(spec), language="python", wrap_lines=True)
 if spec.steps <= MAX_GIF_STEPS:
     gif_args = (key, x, k, choice.labels, choice.palette, choice.duration)
-    # Drawn when clicked (a GIF of a large case takes seconds): the player shows the frames.
-    # No rerun on click: a rerun releases the file, and under load it can be swept away
-    # before the browser fetches it (a 404 the browser reports as a cancelled download).
+    # The GIF (the download a class uses) is drawn with the page, as bytes: a file made on
+    # click can be swept before the browser fetches it when the server is busy (the load run
+    # lost 6 of 30 that way). The MP4 takes seconds more to encode, so it is made on click.
+    # No rerun on click: a rerun would release the file too.
     frames = f"{spec.steps} frames, {choice.duration / 1000:g} s each"
     g, m = st.columns(2, width=420)
-    g.download_button("Download GIF", lambda: cached.gif(*gif_args),
+    g.download_button("Download GIF", cached.gif(*gif_args),
                       file_name=file_name("gif"), mime="image/gif", icon="⬇️",
                       on_click="ignore", help=f"{frames}, looping: for web pages and slides.")
     m.download_button("Download MP4", lambda: cached.mp4(*gif_args),

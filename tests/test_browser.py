@@ -11,11 +11,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from tests.browser_support import (
-    CHROMIUM_FLAGS,
-    ROOT,
     SHOTS,
-    chromium_path,
-    streamlit_server,
     wait_ready,
 )
 from ui import figures
@@ -23,25 +19,6 @@ from ui.common import PAGES
 from ui.controls import preset_label
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    (ROOT / "test-output").mkdir(exist_ok=True)
-    with streamlit_server("browser-tests") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

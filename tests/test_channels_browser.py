@@ -10,34 +10,11 @@ from PIL import Image
 
 import conv_engine as ce
 from tests.browser_support import (
-    CHROMIUM_FLAGS,
-    ROOT,
     SHOTS,
-    chromium_path,
-    streamlit_server,
     wait_ready,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    (ROOT / "test-output").mkdir(exist_ok=True)
-    with streamlit_server("channels-browser") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 def _open(browser, url: str, width: int, height: int):

@@ -15,11 +15,7 @@ from playwright.sync_api import expect
 
 import conv_engine as ce
 from tests.browser_support import (
-    CHROMIUM_FLAGS,
-    ROOT,
     SHOTS,
-    chromium_path,
-    streamlit_server,
     wait_ready,
 )
 from ui.depth_cache import depth_data
@@ -28,25 +24,6 @@ pytestmark = pytest.mark.browser
 
 PLAYER = "[data-testid='conv-player']"
 CAPTION = "[data-testid='conv-player-caption']"
-
-
-@pytest.fixture(scope="module")
-def server():
-    (ROOT / "test-output").mkdir(exist_ok=True)
-    with streamlit_server("player-tests") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 class Session:
