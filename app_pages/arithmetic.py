@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 import conv_engine as ce
+from conv_engine.limits import MAX_PLAYER_STEPS
 from ui import cached, links
 from ui.common import guard, index_slider
 from ui.controls import MAX_GIF_STEPS, OP_LABELS, PALETTE_COLOURS, as_grid, controls
@@ -107,7 +108,7 @@ def file_name(ext: str, step: int | None = None) -> str:
 
 title = _title(spec, edited)
 with guard("drawing the animation"):
-    if spec.steps <= ce.MAX_PLAYER_STEPS:
+    if spec.steps <= MAX_PLAYER_STEPS:
         # Every frame, caption and cell outline goes to the browser at once: playing,
         # stepping and hovering then happen there, with no round trip to the server.
         png_name = file_name("png", 1).replace("_step1", "_step{step}")
@@ -115,7 +116,7 @@ with guard("drawing the animation"):
                                      choice.duration, title, png_name), key="arith-player")
     else:
         st.info(f"{spec.steps:,} steps are too many for the player (at most "
-                f"{ce.MAX_PLAYER_STEPS:,}): walk through them with the slider, one step at a "
+                f"{MAX_PLAYER_STEPS:,}): walk through them with the slider, one step at a "
                 "time.", icon="ℹ️")
         step = index_slider("Step", spec.steps, "step", one_based=True,
                             help="Walk through the output cells one at a time.")

@@ -6,11 +6,12 @@ from fractions import Fraction
 import streamlit as st
 
 import conv_engine as ce
+from conv_engine.limits import MAX_CHANNEL_VIEW
 from ui import channels_cache as cc
 from ui import links
 from ui.common import guard, small
 
-MAX = ce.MAX_CHANNEL_VIEW
+MAX = MAX_CHANNEL_VIEW
 X = "×"  # in shapes written on the page (the drawings use the font's own)
 
 
@@ -133,6 +134,18 @@ st.markdown(
     "shape; the cost drops to 1/C_out + 1/k² of the standard one. Below, your case from "
     "above (groups aside)."
 )
+
+
+def _cost_column(column, title: str, params: int, params_sum: str, mult_adds: int,
+                 mult_adds_sum: str) -> None:
+    """One side of the comparison: its title and two metrics, each with the sum behind it."""
+    with column:
+        st.markdown(title)
+        m1, m2 = st.columns(2)
+        m1.metric("Parameters", ce.si(params), help=params_sum)
+        m2.metric("Multiply-adds", ce.si(mult_adds), help=mult_adds_sum)
+
+
 with guard("comparing with the depthwise separable pair"):
     standard, separable = ce.separable_pair(c_in, c_out, k, side, stride=stride,
                                             padding=padding)
@@ -142,23 +155,17 @@ with guard("comparing with the depthwise separable pair"):
     pw_case = (c_in, c_out, mid[1], 1, 1, 0, 1)
     dw, pw = sep.rows
     left, right = st.columns(2, gap="large")
-    with left:
-        st.markdown(f"**Standard {k}×{k}**: {_shape(std.input_shape)} → "
-                    f"{_shape(std.output_shape)}")
-        m1, m2 = st.columns(2)
-        m1.metric("Parameters", ce.si(std.params), help=f"{c_out}·{c_in}·{k}·{k} = "
-                  f"{std.params:,} weights (no biases: a batch norm follows)")
-        m2.metric("Multiply-adds", ce.si(std.mult_adds),
-                  help=f"{std.output_shape[1]}·{std.output_shape[2]}·{std.weights:,} = "
-                  f"{std.mult_adds:,}")
-    with right:
-        st.markdown(f"**Depthwise {k}×{k} + pointwise 1x1**: {_shape(sep.input_shape)} → "
-                    f"{_shape(mid)} → {_shape(sep.output_shape)}")
-        m1, m2 = st.columns(2)
-        m1.metric("Parameters", ce.si(sep.params), help=f"{c_in}·{k}·{k} + {c_in}·{c_out} = "
-                  f"{dw.weights:,} + {pw.weights:,} = {sep.params:,} weights")
-        m2.metric("Multiply-adds", ce.si(sep.mult_adds),
-                  help=f"{dw.mult_adds:,} + {pw.mult_adds:,} = {sep.mult_adds:,}")
+    _cost_column(left, f"**Standard {k}×{k}**: {_shape(std.input_shape)} → "
+                 f"{_shape(std.output_shape)}",
+                 std.params, f"{c_out}·{c_in}·{k}·{k} = {std.params:,} weights "
+                 "(no biases: a batch norm follows)",
+                 std.mult_adds, f"{std.output_shape[1]}·{std.output_shape[2]}·"
+                 f"{std.weights:,} = {std.mult_adds:,}")
+    _cost_column(right, f"**Depthwise {k}×{k} + pointwise 1x1**: {_shape(sep.input_shape)} → "
+                 f"{_shape(mid)} → {_shape(sep.output_shape)}",
+                 sep.params, f"{c_in}·{k}·{k} + {c_in}·{c_out} = "
+                 f"{dw.weights:,} + {pw.weights:,} = {sep.params:,} weights",
+                 sep.mult_adds, f"{dw.mult_adds:,} + {pw.mult_adds:,} = {sep.mult_adds:,}")
     st.markdown(f"{_ratio_equation(std, sep, c_out, k)}: the pair needs "
                 f"**{ce.ratio_phrase(sep.mult_adds, std.mult_adds)}** multiply-adds. Without "
                 "biases, the parameters are in the same ratio.")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import conv_engine as ce
+from conv_engine.limits import MAX_DEPTH_NUMERICAL, MAX_DEPTH_SCHEMATIC
 from ui import links
 from ui.common import guard
 from ui.depth_cache import depth_gif, depth_player
@@ -22,7 +23,7 @@ st.markdown(
 
 numerical = links.flag(st.toggle, "Show the numbers", False, "dnum")
 # Each view draws up to its own sizes (the numbers need room): the inputs offer only those.
-lim = ce.depth.MAX_NUMERICAL if numerical else ce.depth.MAX_SCHEMATIC
+lim = MAX_DEPTH_NUMERICAL if numerical else MAX_DEPTH_SCHEMATIC
 view = "numbers" if numerical else "schematic"
 SIZES = (  # key (URL slug), engine name, label, default (drawable in both views)
     ("cin", "C_in", "Input channels C_in", 6), ("cout", "C_out", "Filters C_out", 3),

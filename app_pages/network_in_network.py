@@ -4,8 +4,9 @@ import numpy as np
 import streamlit as st
 
 import conv_engine as ce
+from conv_engine.render.maps import highlight, maps_grid
 from ui import features_cache as fc
-from ui import figures, links
+from ui import links
 from ui.common import guard, index_slider, small
 from ui.image_input import pick_image, show_notes
 
@@ -52,7 +53,7 @@ def mlp_section() -> None:
         left, right = st.columns(2)
         with left:
             st.markdown("*As 1x1 convolutions: k output maps*")
-            st.image(figures.maps_grid(as_conv, [f"out {i}" for i in range(k)], tile=260),
+            st.image(maps_grid(as_conv, [f"out {i}" for i in range(k)], tile=260),
                      alt=f"The {k} output maps of the two 1x1 convolutions")
         with right:
             st.markdown("*As an MLP: one pixel's vector through the layers*")
@@ -100,7 +101,7 @@ def receptive_section() -> None:
         mask = ce.input_mask(layers, orow, ocol, (sh, sw))
         box = ce.input_region(layers, orow, ocol, (sh, sw))
         zoom = max(1, 480 // max(sh, sw))
-        shown = figures.highlight(thumb, mask, box, zoom)
+        shown = highlight(thumb, mask, box, zoom)
         left, right = st.columns([3, 2])
         left.image(shown, alt="The image with the receptive field of one output cell "
                    "highlighted")
@@ -142,7 +143,7 @@ with guard("scoring the classes"):
          for n, d, cv, s in zip(heads, dense, conv, scores, strict=True)],
         hide_index=True,
     )
-    st.image(figures.maps_grid(scores, list(heads), tile=300),
+    st.image(maps_grid(scores, list(heads), tile=300),
              alt="Score maps of the three classes")
     small("The same head as a 1x1 convolution over the whole map: where each class scores "
           "high.")

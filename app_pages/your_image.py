@@ -7,8 +7,10 @@ import pandas as pd
 import streamlit as st
 
 import conv_engine as ce
+from conv_engine.limits import MAX_DEPTH_SCHEMATIC
+from conv_engine.render.maps import CMAPS, maps_grid
 from ui import features_cache as fc
-from ui import figures, links
+from ui import links
 from ui.common import guard
 from ui.depth_cache import crop_player, picker_url
 from ui.image_input import pick_image, show_notes
@@ -40,7 +42,7 @@ with st.sidebar:
     st.divider()
     orientations = links.choice(st.select_slider, "Orientations", [2, 4, 6, 8], 4, "orient")
     scales = links.choice(st.select_slider, "Scales", [1, 2, 3], 2, "scales")
-    cmap = links.choice(st.selectbox, "Colormap", figures.CMAPS, figures.CMAPS[0], "cmap")
+    cmap = links.choice(st.selectbox, "Colormap", CMAPS, CMAPS[0], "cmap")
 
 if picked is None:
     st.stop()
@@ -60,7 +62,7 @@ left.image(img.rgb, alt=f"The image {label}, at its working size")
 # Figure captions as small body text: st.caption's faded grey reads 3.9:1 on white.
 left.markdown(f":small[{label}: {H} x {W} pixels (height x width, working size)]")
 right.markdown(f"**Feature stack: {H} x {W} x {C}**")
-right.image(figures.maps_grid(fs.maps, fs.names, cmap=cmap, tile=150),
+right.image(maps_grid(fs.maps, fs.names, cmap=cmap, tile=150),
             alt=f"The {C} feature maps of the image: {', '.join(fs.names)}")
 right.markdown(":small[Each map is stretched to its own range. Angles: the direction the "
                "stripes run (0° horizontal, 90° vertical).]")
@@ -154,7 +156,7 @@ def reduction() -> None:
                   + ("after the ReLU " if relu else "") + "at every pixel.")
 
         names = [f"out {i}" for i in range(k_out)]
-        grid = figures.maps_grid(y, names, cmap=cmap, tile=320)
+        grid = maps_grid(y, names, cmap=cmap, tile=320)
         st.image(grid, alt=f"The {k_out} output maps of the 1x1 convolution, {H2} x {W2} pixels "
                  "each")
         st.markdown(f":small[The {k_out} output maps ({H2} x {W2})]")
@@ -169,7 +171,7 @@ def reduction() -> None:
                            mime="image/gif", icon="⬇️", on_click="ignore")
 
         st.subheader("The same 1x1 convolution, pixel by pixel")
-        lim = ce.depth.MAX_SCHEMATIC
+        lim = MAX_DEPTH_SCHEMATIC
         ch, cw = min(4, H), min(4, W)  # a 4x4 crop, or the whole of a smaller image
         ci, co = min(C, lim["C_in"]), min(k, lim["C_out"])
         pick, text = st.columns([2, 3], gap="large")

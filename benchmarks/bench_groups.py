@@ -14,10 +14,7 @@ skipped the comparison and times the engine alone. Run as
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import conv_engine as ce  # noqa: E402
-from benchmarks.bench_engine import timings  # noqa: E402  (the same timing protocol)
-
-try:
-    import torch
-    import torch.nn.functional as F  # noqa: N812
-except ImportError:  # torch is optional
-    torch = None
+from benchmarks._torch import print_vs_torch, start, timings, torch, torch_conv2d  # noqa: E402
 
 # name, C_in, C_out, groups, kernel, stride, padding, side
 CASES = [
@@ -49,31 +40,15 @@ def bench(rng: np.random.Generator, case: tuple, repeat: int) -> None:
     out = ce.conv2d(x, w, **kw)
     assert out.dtype == np.float32
     fns = {"engine": lambda: ce.conv2d(x, w, **kw)}
-    if torch is not None:
-        tx, tw = torch.from_numpy(x)[None], torch.from_numpy(w)
-        ref = F.conv2d(tx, tw, **kw)[0].numpy()
-        assert ref.shape == out.shape
-        err = float(np.abs(ref - out).max() / np.abs(ref).max())
-        fns["torch"] = lambda: F.conv2d(tx, tw, **kw)
-    with torch.inference_mode() if torch is not None else nullcontext():
-        t = timings(fns, repeat)
+    err = torch_conv2d(fns, x, w, out, **kw)
+    t = timings(fns, repeat)
     print(f"{name}, float32 -> {out.shape[0]}x{out.shape[1]}x{out.shape[2]}")
     print(f"  engine             {t['engine']}")
-    if torch is not None:
-        print(f"  torch              {t['torch']}")
-        print(f"  engine / torch     {t['engine'] / t['torch']}   (rel. max error {err:.1e})")
+    print_vs_torch(t, err=err)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9, help="timed calls per op (median)")
-    args = parser.parse_args()
-    threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    if torch is not None and threads:
-        torch.set_num_threads(int(threads))  # the same number of threads as numpy's BLAS
-    print(f"numpy {np.__version__}; torch "
-          f"{torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'absent'}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    args = start(__doc__)
     if torch is None:
         print("PyTorch is not installed: the engine / torch ratios are skipped "
               "(pip install torch to measure them; the project does not need it).")

@@ -31,7 +31,7 @@ from .export import (
 from .limits import MAX_EXPORT_SCALE, MAX_FRAME_DURATION, MAX_STEPS, MIN_FRAME_DURATION
 from .presets import PRESETS
 from .render import PALETTES, Animation, Style
-from .trace import trace
+from .traces import trace
 
 # Engine parameter names (a ParameterError's ``name``) -> the options that set them, to name
 # the culprit in errors.

@@ -26,11 +26,12 @@ from numbers import Integral
 import numpy as np
 
 from .arithmetic import ConvSpec, effective_kernel, require
-from .checks import ParameterError, integer, real
-from .trace import Step, Trace
+from .checks import ParameterError, array, integer, pointwise_arrays, real
+from .layers import Conv, check_channel_case
+from .limits import MAX_CHANNELS_CAPTION_TERMS, MAX_DEPTH_CAPTION_TERMS, MAX_STEP_CAPTION_TERMS
+from .ops import conv2d, pointwise
+from .traces import Step, Trace
 
-# A caption lists every product up to this many taps; beyond it the middle is elided.
-_MAX_TERMS = 12
 # Most decimals a printed value carries: enough for any number typed in the editor by hand,
 # short enough to read in a sum of nine products.
 MAX_PLACES = 4
@@ -186,9 +187,9 @@ def _mean_text(texts: list[str], decimals: np.ndarray) -> str:
 
 
 def _elide(terms: list[str]) -> list[str]:
-    if len(terms) <= _MAX_TERMS:
+    if len(terms) <= MAX_STEP_CAPTION_TERMS:
         return terms
-    return [*terms[: _MAX_TERMS // 2], "…", *terms[-_MAX_TERMS // 2 :]]
+    return [*terms[: MAX_STEP_CAPTION_TERMS // 2], "…", *terms[-MAX_STEP_CAPTION_TERMS // 2 :]]
 
 
 def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -> str:
@@ -275,6 +276,142 @@ def _span(v: list[int]) -> str:
     if v == list(range(v[0], v[-1] + 1)):
         return f"{v[0]}–{v[-1]}"
     return ", ".join(map(str, v))
+
+
+# -- the 1x1 convolution through depth, and the channels view --------------------------------
+
+
+def depth_caption(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    index: int = 0,
+    *,
+    numerical: bool = True,
+    max_terms: int = MAX_DEPTH_CAPTION_TERMS,
+) -> str:
+    """What frame ``index`` of the depth view (:mod:`conv_engine.render.depth`) computes, as
+    text.
+
+    Numerical: a heading, then one line per output channel (a Markdown list)::
+
+        pixel (1,2):
+        - out[0] = 0.3·1 + 1.5·(-2) + 0.5 = -2.2
+        - out[1] = ...
+
+    the products ``x[k, i, j]·w[c, k]`` then the bias, sums of more than ``max_terms``
+    products elided in the middle (the result is still that of every term). Numbers and
+    results follow this module's rules: each value with as many decimals as it has (up
+    to four), the result exact at the decimals of its terms, at least one (``= 3.0``), or
+    ``≈`` with four decimals when a value is printed rounded (``pointwise(x, w, b)[c, i, j]``).
+    Otherwise a sentence counting the multiply-adds.
+
+    Parameters
+    ----------
+    x : (C_in, H, W) feature stack
+    w : (C_out, C_in) 1x1 weights
+    b : (C_out,) biases or None
+    index : the pixel ``divmod(index, W)``, 0 <= index < H*W
+    """
+    x, w, b = pointwise_arrays(x, w, b)
+    c_in, h, wd = x.shape
+    n = h * wd
+    i = integer(index, "index", f"an integer from 0 to {n - 1} (H*W - 1)",
+                lambda v: 0 <= v < n)
+    r, col = divmod(i, wd)
+    head = f"pixel ({r},{col})"
+    c_out = w.shape[0]
+    if not numerical:
+        return (f"{head}: each of the {c_out} output channel{'s' if c_out > 1 else ''} is a "
+                f"weighted sum of the pixel's {c_in} channel value{'s' if c_in > 1 else ''}"
+                f"{' plus a bias' if b is not None else ''}: {c_out * c_in} multiply-adds.")
+    out = pointwise(x, w, b)[:, r, col]
+    parts = []
+    for j in range(c_out):
+        terms, rel, total = dot_terms(x[:, r, col], w[j], None if b is None else b[j],
+                                      result=out[j])
+        bias = terms[c_in:]  # elide products only: the bias stays in view
+        terms = terms[:c_in]
+        if len(terms) > max(2, max_terms):
+            keep = max(2, max_terms) - 1
+            terms = [*terms[: keep - keep // 2], "…", *terms[c_in - keep // 2:]]
+        parts.append(f"out[{j}] {rel} {' + '.join(terms + bias)} {rel} {total}")
+    return f"{head}:\n" + "\n".join(f"- {part}" for part in parts)  # a list in Markdown
+
+
+def _channels_arrays(x, w, layer: Conv) -> tuple[np.ndarray, np.ndarray]:
+    """The input and weights of a channels case, checked against ``layer``."""
+    x, w = array(x, "x", 3), array(w, "w", 4)
+    check_channel_case(layer, x.shape)
+    want = (layer.out_channels, x.shape[0] // layer.groups, layer.kernel, layer.kernel)
+    if w.shape != want:
+        raise ParameterError(
+            "w", f"w must have shape {want} for this layer and input, got {w.shape}"
+        )
+    return x, w
+
+
+def channels_caption(x: np.ndarray, w: np.ndarray, layer: Conv, filter: int, step: int) -> str:
+    """What step ``step`` of filter ``filter`` of the channels view computes, as Markdown.
+
+    A heading (the filter, its group and the input channels it reads, the window), then one
+    line per channel of the group, ``channel c: x·w + ... = partial`` over the ``k x k``
+    window (products ``x[c, ...]·w[filter, c - first, i, j]`` row-major, the middle elided
+    beyond :data:`~conv_engine.limits.MAX_CHANNELS_CAPTION_TERMS`), then
+    ``out[o, r, c] = partial + partial + ... = total``, where ``total`` is
+    :func:`~conv_engine.ops.conv2d`'s value (printed as sums are printed here: exact with the
+    decimals of its terms, at least one, or ``≈``), and the count of multiply-adds,
+    ``(C_in / groups) k^2``.
+
+    Parameters
+    ----------
+    x : (C_in, H, W) array
+    w : (C_out, C_in / groups, k, k) array
+    layer : Conv (no bias is added: the drawing's convolution has none), within the channels
+        view's limits (:func:`~conv_engine.layers.check_channel_case`)
+    filter : the filter (output channel), 0 <= filter < C_out
+    step : the output cell ``divmod(step, W_out)``, row-major, 0 <= step < H_out * W_out;
+        the kernel covers rows ``r*s .. r*s+k-1`` and columns ``c*s .. c*s+k-1`` of the
+        padded input
+    """
+    x, w = _channels_arrays(x, w, layer)
+    c_out, ho, wo = layer.output_shape(x.shape)
+    o = integer(filter, "filter", f"an integer from 0 to {c_out - 1}", lambda v: 0 <= v < c_out)
+    i = integer(step, "step", f"an integer from 0 to {ho * wo - 1}", lambda v: 0 <= v < ho * wo)
+    r, col = divmod(i, wo)
+    s, k, p = layer.stride, layer.kernel, layer.padding
+    r0, c0, r1, c1 = r * s, col * s, r * s + k, col * s + k
+    per_in, groups = x.shape[0] // layer.groups, layer.groups
+    group = o // (c_out // groups)
+    chans = range(group * per_in, (group + 1) * per_in)  # the input channels o sees
+    xp = np.pad(x, ((0, 0), (p, p), (p, p)))
+    out = conv2d(x, w, stride=s, padding=p, groups=groups)[o, r, col]
+    lines, totals, exact, places = [], [], True, 1
+    for g, ch in enumerate(chans):
+        vals, wts = xp[ch, r0:r1, c0:c1], w[o, g]
+        partial = float(np.sum(vals * wts))
+        terms, rel, total = dot_terms(vals, wts, result=partial)
+        if len(terms) > MAX_CHANNELS_CAPTION_TERMS:
+            keep = MAX_CHANNELS_CAPTION_TERMS - 1
+            terms = [*terms[: keep - keep // 2], "…", *terms[len(terms) - keep // 2:]]
+        lines.append(f"channel {ch}: {' + '.join(terms)} {rel} {total}")
+        totals.append(total)
+        exact = exact and rel == "="
+        places = max(places, len(total.split(".")[1]) if "." in total else 0)
+    if exact:
+        result = round_text(sum(map(Fraction, totals), Fraction(0)), places, 1)
+        rel = "="
+    else:
+        result, rel = fmt(out, min_places=1), "≈"
+    sums = " + ".join([totals[0], *map(factor_text, totals[1:])])
+    in_group = "" if groups == 1 else f" (group {group} of {groups})"
+    head = (f"**Filter {o}**{in_group} reads input channel{'s' if per_in > 1 else ''} "
+            f"{_span(list(chans))}, rows {r0}–{r1 - 1} and columns "
+            f"{c0}–{c1 - 1} of the padded input, for output cell ({r}, {col}):")
+    last = (f"out[{o}, {r}, {col}] {rel} {sums} {rel} {result}" if per_in > 1
+            else f"out[{o}, {r}, {col}] {rel} {result}")
+    mults = f"{per_in}·{k}·{k} = {per_in * k * k} multiply-adds"
+    return "\n".join([head, *(f"- {line}" for line in lines), f"- {last}: {mults}"])
 
 
 def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
@@ -492,6 +629,8 @@ def ratio_phrase(a: float, b: float) -> str:
 
 __all__ = [
     "MAX_PLACES",
+    "channels_caption",
+    "depth_caption",
     "dot_terms",
     "export_name",
     "factor_text",

@@ -314,4 +314,51 @@ def bias_vector(bias: object, n: int) -> np.ndarray | None:
     return b
 
 
+def pointwise_arrays(
+    x: object, w: object, b: object,
+    sizes: Callable[[int, int, int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The arrays of one 1x1 convolution ``w @ x[:, i, j] + b``, checked: numeric, finite,
+    ``x`` (C_in, H, W) and ``w`` (C_out, C_in) none empty, ``b`` (C_out,) or None.
+
+    Parameters
+    ----------
+    x, w, b : array_like (``b`` may be None)
+    sizes : callable(C_in, C_out, H, W), optional
+        Further limits on the sizes (a drawing's), checked as soon as the shapes are known,
+        before ``w`` is matched against ``x``.
+
+    Returns
+    -------
+    (x, w, b)
+        As arrays (``np.asarray``, not copied); ``b`` None when it was.
+    """
+    arrays = []
+    for name, a, ndim, shape in (("x", x, 3, "(C_in, H, W)"), ("w", w, 2, "(C_out, C_in)")):
+        a = numeric(a, name)
+        if a.ndim != ndim or a.size == 0:
+            raise ParameterError(
+                name, f"{name} must have shape {shape} (none empty), got shape {a.shape}"
+            )
+        arrays.append(a)
+    x, w = arrays
+    c_in, h, wd = x.shape
+    if sizes is not None:
+        sizes(c_in, w.shape[0], h, wd)
+    if w.shape[1] != c_in:
+        raise ParameterError(
+            "w", f"w must have shape (C_out, C_in) = ({w.shape[0]}, {c_in}) to match the {c_in} "
+            f"channels of x, got w.shape[1] = {w.shape[1]}"
+        )
+    if b is not None:
+        b = np.asarray(b)
+        if b.dtype.kind not in "biuf" or b.shape != (w.shape[0],):
+            raise ParameterError("b", f"b must be a numeric array of shape (C_out,) = "
+                                      f"({w.shape[0]},), got shape {b.shape} and dtype {b.dtype}")
+    for name, a in (("x", x), ("w", w), ("b", b)):
+        if a is not None and not np.isfinite(a).all():
+            raise ParameterError(name, f"{name} must be finite (no NaN or infinity)")
+    return x, w, b
+
+
 __all__ = ["ParameterError"]

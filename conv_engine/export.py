@@ -33,13 +33,12 @@ from PIL import Image
 
 from .arithmetic import ConvSpec
 from .checks import ParameterError, integer, is_integer, real, require
-from .limits import MAX_EXPORT_SCALE, MAX_FRAME_DURATION, MIN_FRAME_DURATION
+from .limits import MAX_CANVAS_SIDE, MAX_EXPORT_SCALE, MAX_FRAME_DURATION, MIN_FRAME_DURATION
 from .presets import PRESETS
 from .render import DEFAULT_STYLE, Animation, Style
 from .render.depth import depth_animation
-from .render.geometry import MAX_CANVAS
 from .render.style import RGB
-from .trace import Trace, trace
+from .traces import Trace, trace
 
 DEFAULT_DURATION = 1000  # ms a frame, as in the guide
 # What a gallery or an animation can be written as.
@@ -380,7 +379,7 @@ def scaled_style(style: Style | None, scale: int) -> Style:
     require(style, Style, "style")
     scale = int(scale)
     return replace(style, cell=style.cell * scale, numerical_cell=style.numerical_cell * scale,
-                   max_size=min(style.max_size * scale, max(style.max_size, MAX_CANVAS)))
+                   max_size=min(style.max_size * scale, max(style.max_size, MAX_CANVAS_SIDE)))
 
 
 def trace_to_gif(t: Trace, *, style: Style | None = None, numerical: bool | None = None,

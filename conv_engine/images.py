@@ -4,7 +4,8 @@ Uploaded bytes are decoded from memory only (never written to disk), by an allow
 Pillow decoders, after checking the pixel count in the header and before any pixel data is
 decoded. Anything that cannot be turned into a picture raises one exception type,
 :class:`ImageError`, whose message can be shown to the user as it is; a bad argument (not the
-bytes' fault) raises a plain ValueError. The pixel limits are in :mod:`conv_engine.limits`.
+bytes' fault) raises a :class:`~conv_engine.checks.ParameterError` naming it. The pixel limits
+are in :mod:`conv_engine.limits`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from types import MappingProxyType
 import numpy as np
 from PIL import ExifTags, Image
 
-from .checks import is_integer
+from .checks import ParameterError, at_least
 from .limits import MAX_FRAME_COUNT_BYTES, MAX_FULL_DECODE_PIXELS, MAX_PIXELS, WORK_SIDE
 
 # Pillow format names of the only decoders we let near user bytes.
@@ -94,16 +95,6 @@ class LoadedImage:
     working_size: tuple[int, int]
     notes: tuple[str, ...]
     format: str
-
-
-def _positive_int(v: object, name: str) -> int:
-    """An integer >= 1, or a plain ValueError naming it (not a ParameterError yet: the tests
-    of load_image pin the exact type of its argument errors)."""
-    if not is_integer(v):
-        raise ValueError(f"{name} must be an integer, got {v!r}")
-    if v < 1:
-        raise ValueError(f"{name} must be >= 1, got {v}")
-    return int(v)
 
 
 def _megapixels(n: float) -> str:
@@ -364,8 +355,9 @@ def load_image(
     ImageError
         Empty, unreadable, unsupported, truncated, corrupt or too large input; the message
         is meant for the user.
-    ValueError
-        ``max_pixels`` or ``work_side`` not an integer >= 1, or ``data`` not bytes.
+    ParameterError
+        ``max_pixels`` or ``work_side`` not an integer >= 1, or ``data`` not bytes (a
+        ValueError whose ``name`` is the argument's).
 
     Notes
     -----
@@ -375,10 +367,10 @@ def load_image(
     divided by 257 when they reach 4096 or more (a full 16-bit range), otherwise stretched
     from their min..max; float data are stretched from their min..max.
     """
-    max_pixels = _positive_int(max_pixels, "max_pixels")
-    work_side = _positive_int(work_side, "work_side")
+    max_pixels = at_least(max_pixels, 1, "max_pixels")
+    work_side = at_least(work_side, 1, "work_side")
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise ValueError(f"data must be bytes, got {type(data).__name__}")
+        raise ParameterError("data", f"data must be bytes, got {type(data).__name__}")
     nbytes = memoryview(data).nbytes
     if nbytes == 0:
         raise ImageError(EMPTY)
@@ -419,7 +411,9 @@ def load_sample(name: str, *, work_side: int = WORK_SIDE) -> LoadedImage:
         The sample, decoded exactly as an upload of the same file would be.
     """
     if not isinstance(name, str) or name not in SAMPLES:
-        raise ValueError(f"name must be one of {', '.join(map(repr, SAMPLES))}, got {name!r}")
+        raise ParameterError(
+            "name", f"name must be one of {', '.join(map(repr, SAMPLES))}, got {name!r}"
+        )
     return load_image(SAMPLES[name].read_bytes(), work_side=work_side)
 
 
@@ -443,11 +437,13 @@ def crop_center(
         A view of shape (min(height, H), min(width, W)) on the spatial axes; where the
         margin is odd, the extra row or column is left at the bottom or right.
     """
-    height = _positive_int(height, "height")
-    width = _positive_int(width, "width")
+    height = at_least(height, 1, "height")
+    width = at_least(width, 1, "width")
     a = np.asarray(a)
     if a.ndim < 2 or (channels_first and a.ndim != 3):
-        raise ValueError(f"a must be (H, W), (H, W, C) or (C, H, W), got shape {a.shape}")
+        raise ParameterError(
+            "a", f"a must be (H, W), (H, W, C) or (C, H, W), got shape {a.shape}"
+        )
     yax, xax = (1, 2) if channels_first else (0, 1)
     H, W = a.shape[yax], a.shape[xax]
     h, w = min(height, H), min(width, W)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .arithmetic import check_pool_padding, effective_kernel, output_size
-from .checks import ParameterError, at_least, flag, map_shape, one_of
+from .checks import ParameterError, at_least, flag, map_shape, one_of, require
+from .limits import MAX_CHANNEL_VIEW
 
 Shape = tuple[int, int, int]  # (C, H, W)
 
@@ -170,4 +171,27 @@ class Dense:
 
 AnyLayer = Conv | Pool | Dense  # what a network is a sequence of
 
-__all__ = ["POOL_OPS", "Conv", "Dense", "Pool"]
+
+def check_channel_case(layer: Conv, input_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The output shape of ``layer`` on ``input_shape``, or ParameterError naming what the
+    channels view cannot draw (sizes beyond :data:`~conv_engine.limits.MAX_CHANNEL_VIEW`,
+    dilation): the one check of a channels case, for its drawing and its captions alike."""
+    require(layer, Conv, "layer")
+    out = layer.output_shape(input_shape)
+    lim = MAX_CHANNEL_VIEW
+    checks = (("C_in", input_shape[0]), ("C_out", layer.out_channels), ("H", input_shape[1]),
+              ("W", input_shape[2]), ("kernel", layer.kernel), ("stride", layer.stride),
+              ("padding", layer.padding))
+    for name, v in checks:
+        if v > lim[name]:
+            raise ParameterError(
+                name, f"{name} must be at most {lim[name]} for the channels view, got {v}"
+            )
+    if layer.dilation != 1:
+        raise ParameterError(
+            "dilation", f"dilation must be 1 for the channels view, got {layer.dilation}"
+        )
+    return out
+
+
+__all__ = ["POOL_OPS", "Conv", "Dense", "Pool", "check_channel_case"]

@@ -6,9 +6,9 @@ everything with the first render:
 - the frames, as the static canvas once plus, for each step, small overlays of the pixels
   that step changes (transparent elsewhere), so that ``background + overlays(i)`` is exactly
   frame ``i`` of the engine's animation; WebP lossless keeps them exact and about a third
-  the size of PNG (see :data:`MAX_PLAYER_STEPS` for the sizes);
+  the size of PNG (see :data:`~conv_engine.limits.MAX_PLAYER_STEPS` for the sizes);
 - every step's caption, the engine's own (:func:`~conv_engine.captions.step_caption`,
-  :func:`~conv_engine.render.depth.depth_caption`);
+  :func:`~conv_engine.captions.depth_caption`);
 - the polygon, in image pixels, of every output cell (one per step) and of every input cell
   (padding and inserted zeros excluded), from the drawing's own placement (``Geometry`` of
   the arithmetic figures, ``DepthGeometry`` of the depth view), so the browser hit-tests
@@ -30,21 +30,14 @@ import numpy as np
 from PIL import Image
 
 from .arithmetic import require, window_in
-from .captions import step_caption
-from .render.depth import DepthAnimation, depth_animation, depth_caption
+from .captions import depth_caption, step_caption
+from .checks import ParameterError
+from .limits import MAX_PLAYER_STEPS, MIN_PLAYER_CELL, MIN_PLAYER_NUMERICAL_CELL
+from .render.depth import DepthAnimation, depth_animation
 from .render.scene import Animation, animation
 from .render.style import DEFAULT_STYLE, Style
-from .trace import Trace
+from .traces import Trace
 
-# Most steps a player takes (as many as a GIF of the app). The heaviest case the controls
-# allow within it, a 20x20 input, 9x9 kernel, dilation 2, padding 8 (400 steps of 81 shaded
-# taps), measured 3.1 MB of payload, half its GIF's 6.6 MB.
-MAX_PLAYER_STEPS = 400
-# Cell sides (px) of the player's drawings: its view is larger than a GIF's, and the
-# numerical view's smallest numbers (the kernel's weights, 0.26 of a cell) then reach
-# 16 px at full size, 14 px at the 0.85 scale a laptop's page gives it.
-PLAYER_CELL = 40
-PLAYER_NUMERICAL_CELL = 64
 MIME = "image/webp"
 # WebP lossless (exact colours), a third the size of PNG here; method 1 at quality 50 encodes
 # the heaviest cases about 1.5x as fast as Pillow's default effort for files about 5 % larger.
@@ -125,11 +118,12 @@ class PlayerData:
 
 def player_style(style: Style | None = None) -> Style:
     """``style`` (default :data:`DEFAULT_STYLE`) with the player's larger cells
-    (:data:`PLAYER_CELL`, :data:`PLAYER_NUMERICAL_CELL`); colours and labels kept."""
+    (:data:`~conv_engine.limits.MIN_PLAYER_CELL`,
+    :data:`~conv_engine.limits.MIN_PLAYER_NUMERICAL_CELL`); colours and labels kept."""
     style = DEFAULT_STYLE if style is None else style
     require(style, Style, "style")
-    return replace(style, cell=max(style.cell, PLAYER_CELL),
-                   numerical_cell=max(style.numerical_cell, PLAYER_NUMERICAL_CELL))
+    return replace(style, cell=max(style.cell, MIN_PLAYER_CELL),
+                   numerical_cell=max(style.numerical_cell, MIN_PLAYER_NUMERICAL_CELL))
 
 
 def _encode(im: Image.Image) -> bytes:
@@ -186,10 +180,11 @@ def _reverse(reads: Sequence[np.ndarray], n_in: int) -> tuple[np.ndarray, ...]:
     return tuple(s[bounds[j]:bounds[j + 1]] for j in range(n_in))
 
 
-def _check_steps(n: int) -> None:
+def _check_steps(n: int, name: str) -> None:
+    """ParameterError naming the argument that makes ``n`` steps, when they are too many."""
     if n > MAX_PLAYER_STEPS:
-        raise ValueError(f"{n:,} steps are too many for the player (at most "
-                         f"{MAX_PLAYER_STEPS:,}); use smaller sizes")
+        raise ParameterError(name, f"{n:,} steps are too many for the player (at most "
+                                   f"{MAX_PLAYER_STEPS:,}); use smaller sizes")
 
 
 def player_data(trace: Trace, style: Style | None = None, *,
@@ -199,7 +194,7 @@ def player_data(trace: Trace, style: Style | None = None, *,
     Parameters
     ----------
     trace : the animation's steps (``conv_engine.trace(spec, x, w)``), at most
-        :data:`MAX_PLAYER_STEPS`
+        :data:`~conv_engine.limits.MAX_PLAYER_STEPS`
     style : how it is drawn (the player passes :func:`player_style`)
     numerical : flat view with numbers, by default ``trace.spec.numerical``
 
@@ -212,7 +207,7 @@ def player_data(trace: Trace, style: Style | None = None, *,
     """
     require(trace, Trace, "trace")
     spec, layout = trace.spec, trace.layout
-    _check_steps(spec.steps)
+    _check_steps(spec.steps, "trace")
     anim = animation(trace, style, numerical)
     g = anim.geometry
     ho, wo = spec.output_shape
@@ -270,7 +265,7 @@ def depth_player_data(
                            channel_names=channel_names, tint=tint)
     g = anim.geometry
     n = g.h * g.w
-    _check_steps(n)
+    _check_steps(n, "x")
     cells = np.stack(np.divmod(np.arange(n), g.w), axis=1)
     r, c = cells[:, 0:1], cells[:, 1:2]
     corner_r = np.concatenate([r, r, r + 1, r + 1], axis=1)  # (n, 4): the quad's order
@@ -289,9 +284,6 @@ def depth_player_data(
 
 
 __all__ = [
-    "MAX_PLAYER_STEPS",
-    "PLAYER_CELL",
-    "PLAYER_NUMERICAL_CELL",
     "Overlay",
     "PlayerData",
     "depth_player_data",

@@ -237,11 +237,7 @@ def input_region(
 
     Parameters
     ----------
-    layers : as in :func:`receptive_field`
-    out_row, out_col : int
-        A cell of the last layer's output.
-    input_size : int or (h, w)
-        Each side, with any layer's padding, at most ``MAX_TRACED_SIDE`` (4096).
+    layers, out_row, out_col, input_size : as in :func:`input_mask`
     clip : bool
         True: the bounding box of the input pixels that feed the cell (:func:`input_mask`),
         empty (``r0 == r1`` or ``c0 == c1``) when only padding does. False: the whole

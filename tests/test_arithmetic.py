@@ -9,6 +9,13 @@ import numpy as np
 import pytest
 
 import conv_engine as ce
+from conv_engine.arithmetic import (
+    effective_kernel,
+    output_size,
+    resolve_padding,
+    transposed_output_size,
+)
+from conv_engine.ops import avg_pool2d
 
 SIZES = range(1, 13)
 KERNELS = range(1, 7)
@@ -28,19 +35,19 @@ def cases(*, p_max: int = 4):
 def test_relationship_01_no_padding_unit_strides():
     for i, k in itertools.product(SIZES, KERNELS):
         if k <= i:
-            assert ce.output_size(i, k) == (i - k) + 1
+            assert output_size(i, k) == (i - k) + 1
 
 
 def test_relationship_02_zero_padding_unit_strides():
     for i, k, _, p in cases():
-        assert ce.output_size(i, k, padding=p) == (i - k) + 2 * p + 1
+        assert output_size(i, k, padding=p) == (i - k) + 2 * p + 1
 
 
 def test_relationship_03_half_same_padding():
     for i, n in itertools.product(SIZES, range(4)):
         k = 2 * n + 1
         if k <= i + 2 * n:
-            assert ce.output_size(i, k, padding=k // 2) == i
+            assert output_size(i, k, padding=k // 2) == i
     x = np.ones((1, 7, 7))
     for k in (1, 3, 5, 2, 4):  # the "same" mode keeps the size for even kernels too
         assert ce.conv2d(x, np.ones((1, 1, k, k)), padding="same").shape == (1, 7, 7)
@@ -48,25 +55,25 @@ def test_relationship_03_half_same_padding():
 
 def test_relationship_04_full_padding():
     for i, k in itertools.product(SIZES, KERNELS):
-        assert ce.output_size(i, k, padding=k - 1) == i + (k - 1)
+        assert output_size(i, k, padding=k - 1) == i + (k - 1)
         assert ce.conv2d(np.ones((1, i, i)), np.ones((1, 1, k, k)), padding="full").shape[1:] == (
             i + k - 1, i + k - 1)
 
 
 def test_relationship_05_no_padding_non_unit_strides():
     for i, k, s, _ in cases(p_max=0):
-        assert ce.output_size(i, k, stride=s) == (i - k) // s + 1
+        assert output_size(i, k, stride=s) == (i - k) // s + 1
 
 
 def test_relationship_06_zero_padding_non_unit_strides():
     for i, k, s, p in cases():
-        assert ce.output_size(i, k, stride=s, padding=p) == (i + 2 * p - k) // s + 1
+        assert output_size(i, k, stride=s, padding=p) == (i + 2 * p - k) // s + 1
 
 
 def test_relationship_06_the_odd_case_shares_an_output_size():
     # i = 5 and i = 6 (k = 3, s = 2, p = 1) both give o = 3: some input units are left out
-    assert ce.output_size(5, 3, stride=2, padding=1) == 3
-    assert ce.output_size(6, 3, stride=2, padding=1) == 3
+    assert output_size(5, 3, stride=2, padding=1) == 3
+    assert output_size(6, 3, stride=2, padding=1) == 3
 
 
 # --- Pooling (chapter 3) ----------------------------------------------------------------------
@@ -77,7 +84,7 @@ def test_relationship_07_pooling():
         o = (i - k) // s + 1
         x = np.ones((1, i, i))
         assert ce.max_pool2d(x, k, stride=s).shape == (1, o, o)
-        assert ce.avg_pool2d(x, k, stride=s).shape == (1, o, o)
+        assert avg_pool2d(x, k, stride=s).shape == (1, o, o)
 
 
 # --- Transposed convolutions (chapter 4): the transpose of a direct convolution with
@@ -86,48 +93,48 @@ def test_relationship_07_pooling():
 
 def transposed_of(i, k, s=1, p=0):
     """(i', a) of the transposed convolution of direct (i, k, s, p)."""
-    return ce.output_size(i, k, stride=s, padding=p), (i + 2 * p - k) % s
+    return output_size(i, k, stride=s, padding=p), (i + 2 * p - k) % s
 
 
 def test_relationship_08_no_padding_unit_strides_transposed():
     for i, k in itertools.product(SIZES, KERNELS):
         if k <= i:
             i_t, _ = transposed_of(i, k)
-            assert ce.transposed_output_size(i_t, k) == i_t + (k - 1) == i
+            assert transposed_output_size(i_t, k) == i_t + (k - 1) == i
 
 
 def test_relationship_09_zero_padding_unit_strides_transposed():
     for i, k, _, p in cases():
         if p <= k - 1:  # p' = k - p - 1 >= 0
             i_t, _ = transposed_of(i, k, p=p)
-            assert ce.transposed_output_size(i_t, k, padding=p) == i_t + (k - 1) - 2 * p == i
+            assert transposed_output_size(i_t, k, padding=p) == i_t + (k - 1) - 2 * p == i
 
 
 def test_relationship_10_half_padding_transposed():
     for i, n in itertools.product(SIZES, range(4)):
         k = 2 * n + 1
         i_t, _ = transposed_of(i, k, p=n)
-        assert ce.transposed_output_size(i_t, k, padding=n) == i_t == i
+        assert transposed_output_size(i_t, k, padding=n) == i_t == i
 
 
 def test_relationship_11_full_padding_transposed():
     for i, k in itertools.product(SIZES, KERNELS):
         i_t, _ = transposed_of(i, k, p=k - 1)
-        assert ce.transposed_output_size(i_t, k, padding=k - 1) == i_t - (k - 1) == i
+        assert transposed_output_size(i_t, k, padding=k - 1) == i_t - (k - 1) == i
 
 
 def test_relationship_12_no_padding_non_unit_strides_transposed():
     for i, k, s, _ in cases(p_max=0):
         if (i - k) % s == 0:
             i_t, _ = transposed_of(i, k, s)
-            assert ce.transposed_output_size(i_t, k, stride=s) == s * (i_t - 1) + k == i
+            assert transposed_output_size(i_t, k, stride=s) == s * (i_t - 1) + k == i
 
 
 def test_relationship_13_zero_padding_non_unit_strides_transposed():
     for i, k, s, p in cases():
         if (i + 2 * p - k) % s == 0 and p <= k - 1:
             i_t, _ = transposed_of(i, k, s, p)
-            assert ce.transposed_output_size(i_t, k, stride=s, padding=p) == (
+            assert transposed_output_size(i_t, k, stride=s, padding=p) == (
                 s * (i_t - 1) + k - 2 * p) == i
 
 
@@ -137,12 +144,12 @@ def test_relationship_14_zero_padding_non_unit_strides_transposed_odd():
         if p <= k - 1:
             i_t, a = transposed_of(i, k, s, p)
             seen_a.add(a)
-            got = ce.transposed_output_size(i_t, k, stride=s, padding=p, output_padding=a)
+            got = transposed_output_size(i_t, k, stride=s, padding=p, output_padding=a)
             assert got == s * (i_t - 1) + a + k - 2 * p == i
     assert seen_a == {0, 1, 2, 3}
     # The guide's example: i = 6, k = 3, s = 2, p = 1 -> i' = 3, a = 1, back to 6
     assert transposed_of(6, 3, 2, 1) == (3, 1)
-    assert ce.transposed_output_size(3, 3, stride=2, padding=1, output_padding=1) == 6
+    assert transposed_output_size(3, 3, stride=2, padding=1, output_padding=1) == 6
 
 
 # --- Dilation (chapter 5) ---------------------------------------------------------------------
@@ -151,19 +158,19 @@ def test_relationship_14_zero_padding_non_unit_strides_transposed_odd():
 def test_relationship_15_dilated_convolution():
     for (i, k, s, p), d in itertools.product(cases(), range(1, 4)):
         if k + (k - 1) * (d - 1) <= i + 2 * p:
-            assert ce.output_size(i, k, stride=s, padding=p, dilation=d) == (
+            assert output_size(i, k, stride=s, padding=p, dilation=d) == (
                 (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1)
-    assert ce.effective_kernel(3, 2) == 5
-    assert ce.output_size(7, 3, dilation=2) == 3  # the guide's figure
+    assert effective_kernel(3, 2) == 5
+    assert output_size(7, 3, dilation=2) == 3  # the guide's figure
 
 
 def test_transposed_output_size_with_dilation_follows_pytorch():
     # o = (i - 1) s - 2p + d (k - 1) + 1 + a, checked by hand for a few cases
-    assert ce.transposed_output_size(3, 3, dilation=2) == 2 + 5
-    assert ce.transposed_output_size(4, 2, stride=3, padding=1, output_padding=2, dilation=2) == (
+    assert transposed_output_size(3, 3, dilation=2) == 2 + 5
+    assert transposed_output_size(4, 2, stride=3, padding=1, output_padding=2, dilation=2) == (
         9 - 2 + 3 + 2)
     # PyTorch allows padding beyond k_eff - 1: it only crops
-    assert ce.transposed_output_size(5, 3, padding=3) == 4 - 6 + 3
+    assert transposed_output_size(5, 3, padding=3) == 4 - 6 + 3
 
 
 # --- Bad sizes --------------------------------------------------------------------------------
@@ -172,21 +179,21 @@ def test_transposed_output_size_with_dilation_follows_pytorch():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: ce.output_size(5, 3, stride=0), r"stride must be >= 1, got 0"),
-        (lambda: ce.output_size(5, 3, dilation=0), r"dilation must be >= 1, got 0"),
-        (lambda: ce.output_size(5, 3, padding=-1), r"padding must be >= 0, got -1"),
-        (lambda: ce.output_size(5, 8, padding=1), r"kernel_size 8 is larger than the padded input"),
-        (lambda: ce.output_size(0, 1), r"input_size must be >= 1"),
-        (lambda: ce.output_size(5, 0), r"kernel_size must be >= 1"),
-        (lambda: ce.output_size(5, True), r"kernel_size must be an integer, got True"),
-        (lambda: ce.output_size(5.0, 3), r"input_size must be an integer"),
-        (lambda: ce.output_size(5, 3, stride=True), r"stride must be an integer, got True"),
-        (lambda: ce.transposed_output_size(3, 3, stride=2, output_padding=2),
+        (lambda: output_size(5, 3, stride=0), r"stride must be >= 1, got 0"),
+        (lambda: output_size(5, 3, dilation=0), r"dilation must be >= 1, got 0"),
+        (lambda: output_size(5, 3, padding=-1), r"padding must be >= 0, got -1"),
+        (lambda: output_size(5, 8, padding=1), r"kernel_size 8 is larger than the padded input"),
+        (lambda: output_size(0, 1), r"input_size must be >= 1"),
+        (lambda: output_size(5, 0), r"kernel_size must be >= 1"),
+        (lambda: output_size(5, True), r"kernel_size must be an integer, got True"),
+        (lambda: output_size(5.0, 3), r"input_size must be an integer"),
+        (lambda: output_size(5, 3, stride=True), r"stride must be an integer, got True"),
+        (lambda: transposed_output_size(3, 3, stride=2, output_padding=2),
          r"output_padding must be >= 0 and smaller than stride or dilation \(< 2\), got 2"),
-        (lambda: ce.transposed_output_size(3, 3, output_padding=-1), r"output_padding must be"),
-        (lambda: ce.transposed_output_size(3, 3, padding=-1), r"padding must be >= 0"),
-        (lambda: ce.transposed_output_size(1, 3, padding=2), r"padding 2 crops the whole output"),
-        (lambda: ce.transposed_output_size(3, 3, stride=0), r"stride must be >= 1"),
+        (lambda: transposed_output_size(3, 3, output_padding=-1), r"output_padding must be"),
+        (lambda: transposed_output_size(3, 3, padding=-1), r"padding must be >= 0"),
+        (lambda: transposed_output_size(1, 3, padding=2), r"padding 2 crops the whole output"),
+        (lambda: transposed_output_size(3, 3, stride=0), r"stride must be >= 1"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -226,10 +233,10 @@ def test_conv_spec_padding_modes(mode, pads, shape):
 
 
 def test_resolve_padding_same_puts_the_odd_extra_at_bottom_right():
-    assert ce.resolve_padding("same", (4, 1), (1, 1)) == (1, 2, 0, 0)
-    assert ce.resolve_padding("same", (3, 3), (2, 2)) == (2, 2, 2, 2)
-    assert ce.resolve_padding("SAME", (2, 2), (1, 1)) == (0, 1, 0, 1)
-    assert ce.resolve_padding((1, 3), (3, 3), (1, 1)) == (1, 1, 3, 3)
+    assert resolve_padding("same", (4, 1), (1, 1)) == (1, 2, 0, 0)
+    assert resolve_padding("same", (3, 3), (2, 2)) == (2, 2, 2, 2)
+    assert resolve_padding("SAME", (2, 2), (1, 1)) == (0, 1, 0, 1)
+    assert resolve_padding((1, 3), (3, 3), (1, 1)) == (1, 1, 3, 3)
 
 
 def test_transposed_spec_sizes():

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
+from conv_engine.render.maps import maps_grid
 from tests.browser_support import (
     SHOTS,
     wait_ready,
 )
-from ui import figures
 from ui.common import PAGES
 from ui.controls import preset_label
 
@@ -127,7 +127,7 @@ def test_your_image_downloads_match_the_maps(server, page):
     assert png.format == "PNG"
     # the grid of k maps of the shown size, as the page lays it out
     names = [f"out {i}" for i in range(k)]
-    assert png.size == figures.maps_grid(np.zeros((k, h2, w2)), names, tile=320).size
+    assert png.size == maps_grid(np.zeros((k, h2, w2)), names, tile=320).size
 
 
 def test_a_control_inside_a_fragment_keeps_the_link(server, page):

@@ -16,6 +16,10 @@ from PIL import Image, ImageSequence
 from streamlit.testing.v1 import AppTest
 
 import conv_engine as ce
+from conv_engine.captions import channels_caption
+from conv_engine.channels import channels_gif
+from conv_engine.layers import Pool
+from conv_engine.render import DEFAULT_STYLE
 from tests.test_app_touch import _change, _clean, _widgets
 from tests.test_groups import naive_grouped_conv2d
 
@@ -106,7 +110,7 @@ def test_a_filter_has_one_tile_beside_each_channel_of_its_group_and_no_other(cas
             assert sheet[:, 1].min() <= top[:, 1].mean() <= sheet[:, 1].max()
     # Columns left to right, no two filters overlapping.
     assert np.all(np.diff(g.filter_x) > 0)
-    assert max(g.size) <= 1000 + 50 and g.size[0] <= ce.DEFAULT_STYLE.max_size
+    assert max(g.size) <= 1000 + 50 and g.size[0] <= DEFAULT_STYLE.max_size
 
 
 def test_the_static_canvas_shades_nothing_and_frames_differ_only_around_the_moving_parts():
@@ -134,7 +138,7 @@ def test_the_static_canvas_shades_nothing_and_frames_differ_only_around_the_movi
 
 def test_the_gif_has_one_frame_a_step_at_the_duration_asked():
     layer = ce.Conv(2, 3, 2, 1, groups=2, bias=False)
-    data = ce.channels_gif(layer, (2, 5, 5), 1, duration=200)
+    data = channels_gif(layer, (2, 5, 5), 1, duration=200)
     im = Image.open(io.BytesIO(data))
     total = sum(f.info["duration"] for f in ImageSequence.Iterator(im))
     assert total == 9 * 200  # 3x3 output cells; identical frames would merge, not vanish
@@ -159,7 +163,7 @@ def test_the_gif_has_one_frame_a_step_at_the_duration_asked():
         (lambda: ce.channels_animation(ce.Conv(4, 3), (4, 5, 5), True), r"filter must be"),
         (lambda: ce.channels_animation(ce.Conv(4, 3), (4, 5, 5)).frame(9),
          r"step must be an integer from 0 to 8, got 9"),
-        (lambda: ce.channels_animation(ce.Pool(2), (4, 5, 5)), r"layer must be a Conv"),
+        (lambda: ce.channels_animation(Pool(2), (4, 5, 5)), r"layer must be a Conv"),
         (lambda: ce.channels_animation(ce.Conv(4, 3), (4, 5, 5), style="x"),
          r"style must be a Style"),
     ],
@@ -180,7 +184,7 @@ def test_captions_add_up_to_the_grouped_convolution(case, seed, data):
     x, w = ce.channels_data(layer, shape, seed)
     _, ho, wo = layer.output_shape(shape)
     i = data.draw(st.integers(0, ho * wo - 1))
-    text = ce.channels_caption(x, w, layer, o, i)
+    text = channels_caption(x, w, layer, o, i)
     r, c = divmod(i, wo)
     s, p = (layer.stride,) * 2, (layer.padding,) * 2
     want = naive_grouped_conv2d(x, w, None, s, p, (1, 1), layer.groups)[o, r, c]
@@ -207,7 +211,7 @@ def test_caption_written_out():
     x = np.arange(4 * 5 * 5, dtype=float).reshape(4, 5, 5) % 4
     w = np.ones((4, 2, 3, 3))
     w[2, 1] = -1
-    text = ce.channels_caption(x, w, layer, 2, 0)
+    text = channels_caption(x, w, layer, 2, 0)
     # Filter 2 is in group 1 (channels 2-3); output cell (0, 0) reads rows/cols 0-2 of the
     # padded input: channel 2 holds 2 + 3 + 3 + 0 = 8 in its real 2x2 corner, channel 3 holds
     # 3 + 0 + 0 + 1 = 4, weighed by -1.

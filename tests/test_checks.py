@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 
 import conv_engine as ce
+from conv_engine.arithmetic import window
 from conv_engine.checks import ParameterError
+from conv_engine.export import spec_to_gif, write_gallery
+from conv_engine.layers import Pool
 
 
 @pytest.mark.parametrize(
@@ -27,7 +30,7 @@ from conv_engine.checks import ParameterError
         (lambda: ce.ConvSpec(300, 1).check_animatable(), "spec",
          "output of 300x300 = 90,000 cells is too large to animate (at most 10,000 steps); "
          "use smaller sizes"),
-        (lambda: ce.window(ce.ConvSpec(5, 3), 3, 0), "r",
+        (lambda: window(ce.ConvSpec(5, 3), 3, 0), "r",
          "r must be from 0 to 2 (the output size), got 3"),
         (lambda: ce.conv2d(np.ones((2, 5, 5)), np.ones((3, 1, 3, 3)), groups=2), "groups",
          "groups must divide the output channels: w.shape[0] gives 3, not a multiple of "
@@ -36,7 +39,7 @@ from conv_engine.checks import ParameterError
          "bias must have 4 entries (one per output channel), got 3"),
         (lambda: ce.relu(np.array(["a"])), "x", "x must be numeric, got dtype <U1"),
         (lambda: ce.Conv(4, 3, bias=1), "bias", "bias must be True or False, got 1"),
-        (lambda: ce.Pool(3, padding=2), "padding",
+        (lambda: Pool(3, padding=2), "padding",
          "padding must be at most half the pooling kernel (1), got 2"),
         (lambda: ce.conv_cost(0, 1, 1, 1), "in_channels", "in_channels must be >= 1, got 0"),
         (lambda: ce.network_cost([ce.Conv(4, 3)], (3, 8)), "input_shape",
@@ -58,9 +61,9 @@ from conv_engine.checks import ParameterError
         (lambda: ce.learn_pointwise(np.ones((3, 2, 2)), 1, momentum=1), "momentum",
          "momentum must be a number in [0, 1), got 1"),
         (lambda: ce.gif_bytes([]), "frames", "an animation needs at least one frame"),
-        (lambda: ce.spec_to_gif(ce.ConvSpec(), scale=9), "scale",
+        (lambda: spec_to_gif(ce.ConvSpec(), scale=9), "scale",
          "scale must be an integer from 1 to 8, got 9"),
-        (lambda: ce.write_gallery("unused", jobs=0), "jobs",
+        (lambda: write_gallery("unused", jobs=0), "jobs",
          "jobs must be an integer >= 1, got 0"),
         (lambda: ce.random_data((2, 2), (1, 1), seed=-1), "seed",
          "seed must be an integer from 0 to 2**32 - 1, got -1"),

@@ -11,6 +11,7 @@ from PIL import Image
 
 import conv_engine as ce
 from conv_engine.__main__ import main
+from conv_engine.export import scaled_style
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +85,7 @@ def test_render_honours_the_look(tmp_path):
     # --scale redraws at twice the cell size (sharp), not enlarged pixels: the canvas is the
     # scaled style's, about twice as large (its margins keep a fixed 2 px).
     scaled = ce.render.Animation(ce.trace(ce.ConvSpec(5, 3)),
-                                 ce.scaled_style(ce.render.Style(labels=False), 2))
+                                 scaled_style(ce.render.Style(labels=False), 2))
     assert scaled.geometry.cell == 2 * unlabelled.geometry.cell
     assert size2 == scaled.geometry.size
     assert abs(size2[0] - 2 * w) <= 0.01 * 2 * w and abs(size2[1] - 2 * h) <= 0.01 * 2 * h

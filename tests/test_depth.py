@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conv_engine.captions import depth_caption
 from conv_engine.export import depth_gif
+from conv_engine.limits import MAX_DEPTH_NUMERICAL as MAX_NUMERICAL
+from conv_engine.limits import MAX_DEPTH_SCHEMATIC as MAX_SCHEMATIC
 from conv_engine.ops import pointwise
 from conv_engine.render.depth import (
-    MAX_NUMERICAL,
-    MAX_SCHEMATIC,
     DepthAnimation,
     depth_animation,
-    depth_caption,
     depth_frames,
     depth_geometry,
     draw_depth_step,

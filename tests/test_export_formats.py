@@ -16,6 +16,7 @@ from conv_engine.export import (
     animation_gif,
     animation_mp4,
     gif_bytes,
+    mp4_size,
     scaled_style,
     spec_to_gif,
     spec_to_mp4,
@@ -23,7 +24,7 @@ from conv_engine.export import (
     write_gallery,
 )
 from conv_engine.limits import MAX_FRAME_DURATION as MAX_DURATION
-from conv_engine.render import Animation, Style
+from conv_engine.render import DEFAULT_STYLE, Animation, Style
 from tests.test_render import BLUE, BLUE_SHADOW, CYAN, CYAN_SHADOW, WHITE
 
 # The guide's 15 arithmetic GIFs weigh 3.4 MB together; ours must weigh at most half.
@@ -129,7 +130,7 @@ def test_mp4_is_h264_lasting_frames_times_duration_with_the_gifs_colours():
     anim = Animation(ce.trace(spec))
     w, h = anim.geometry.size
     assert w % 2 == 1 and h % 2 == 0
-    assert ce.mp4_size((w, h)) == (w + 1, h)
+    assert mp4_size((w, h)) == (w + 1, h)
     data = animation_mp4(anim, 500)
     assert data[4:8] == b"ftyp"
     frames, meta = mp4_frames(data)
@@ -184,10 +185,10 @@ def test_mp4_refuses_bad_arguments(kwargs, words):
 
 
 def test_mp4_size_rounds_up_to_even_sides():
-    assert [ce.mp4_size(s) for s in [(447, 390), (1, 1), (2, 3)]] == [(448, 390), (2, 2), (2, 4)]
+    assert [mp4_size(s) for s in [(447, 390), (1, 1), (2, 3)]] == [(448, 390), (2, 2), (2, 4)]
     for bad in [(0, 4), (4,), [4, 4], (4.0, 4), (True, 4)]:
         with pytest.raises(ValueError, match="size must be a"):
-            ce.mp4_size(bad)  # type: ignore[arg-type]
+            mp4_size(bad)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- gallery
@@ -223,7 +224,7 @@ def test_scaled_style_redraws_larger():
     big = scaled_style(style, 3)
     assert (big.cell, big.numerical_cell, big.max_size) == (90, 144, 3000)
     assert (big.palette, big.labels) == ("high-contrast", False)
-    assert scaled_style(None, 1) == ce.DEFAULT_STYLE
+    assert scaled_style(None, 1) == DEFAULT_STYLE
     assert scaled_style(Style(), 8).max_size == 4000  # the renderer's largest canvas
     with pytest.raises(ValueError, match="scale must be an integer from 1 to 8, got 9"):
         scaled_style(style, 9)

@@ -21,6 +21,24 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 import conv_engine as ce
+from conv_engine.arithmetic import (
+    effective_kernel,
+    grid_layout,
+    output_size,
+    receptive_cells,
+    resolve_padding,
+    transposed_output_size,
+    window,
+)
+from conv_engine.captions import depth_caption
+from conv_engine.equivalences import dense_scores, mlp_per_pixel, mlp_pointwise
+from conv_engine.export import spec_to_gif, trace_to_gif
+from conv_engine.images import crop_center
+from conv_engine.layers import Pool
+from conv_engine.ops import avg_pool2d, conv_transpose2d
+from conv_engine.reductions import reduction_cost
+from conv_engine.render import DEFAULT_STYLE
+from conv_engine.traces import default_data
 
 try:
     import resource
@@ -236,7 +254,7 @@ def test_conv_spec(kwargs):
 @FUZZ
 @given(ints(st.integers(1, 9)), ints(st.integers(1, 5)), ints(SMALL), ints(PAD), ints(SMALL))
 def test_output_size(i, k, s, p, d):
-    ok, o = call(ce.output_size, i, k, stride=s, padding=p, dilation=d)
+    ok, o = call(output_size, i, k, stride=s, padding=p, dilation=d)
     if ok:
         assert isinstance(o, int) and o >= 1
         assert o == (i + 2 * p - (d * (k - 1) + 1)) // s + 1
@@ -246,7 +264,7 @@ def test_output_size(i, k, s, p, d):
 @given(ints(st.integers(1, 9)), ints(st.integers(1, 5)), ints(SMALL), ints(PAD),
        ints(st.integers(0, 2)), ints(SMALL))
 def test_transposed_output_size(i, k, s, p, a, d):
-    ok, o = call(ce.transposed_output_size, i, k, stride=s, padding=p, output_padding=a,
+    ok, o = call(transposed_output_size, i, k, stride=s, padding=p, output_padding=a,
                  dilation=d)
     if ok:
         assert isinstance(o, int) and o >= 1
@@ -270,14 +288,14 @@ def test_functions_taking_a_spec_or_trace_refuse_other_things(thing):
     calls = [
         lambda: ce.describe(thing),
         lambda: ce.trace(thing),
-        lambda: ce.grid_layout(thing),
-        lambda: ce.default_data(thing),
+        lambda: grid_layout(thing),
+        lambda: default_data(thing),
         lambda: ce.export_name(thing, "gif"),
         lambda: ce.step_caption(thing, 0),
-        lambda: ce.trace_to_gif(thing),
-        lambda: ce.spec_to_gif(thing),
-        lambda: ce.spec_to_gif(ce.PRESETS["padding_strides"], style=thing),
-        lambda: ce.trace_to_gif(t, style=thing),
+        lambda: trace_to_gif(thing),
+        lambda: spec_to_gif(thing),
+        lambda: spec_to_gif(ce.PRESETS["padding_strides"], style=thing),
+        lambda: trace_to_gif(t, style=thing),
     ]
     for fn in calls:
         ok, _ = call(fn)
@@ -299,12 +317,12 @@ def test_random_data(input_size, kernel_size, seed):
 @FUZZ
 @given(st.one_of(valid_specs, huge_specs))
 def test_grid_layout_window_and_receptive_cells(spec):
-    ok, layout = call(ce.grid_layout, spec)
+    ok, layout = call(grid_layout, spec)
     if ok:
         assert layout.kind().sum() == spec.input_size[0] * spec.input_size[1]
-        rows, cols = ce.window(spec, 0, 0)
+        rows, cols = window(spec, 0, 0)
         assert len(rows) == spec.kernel_size[0] and len(cols) == spec.kernel_size[1]
-        assert len(ce.receptive_cells(spec, 0, 0)) == spec.kernel_size[0] * spec.kernel_size[1]
+        assert len(receptive_cells(spec, 0, 0)) == spec.kernel_size[0] * spec.kernel_size[1]
 
 
 # ----------------------------------------------------------------------------- ops
@@ -328,7 +346,7 @@ def test_conv2d(x, w, bias, stride, padding, dilation):
 @example(np.ones((1, 2, 2)), np.ones((1, 1, 1, 1)), None, 10**9, 0, 0, 1)
 @example(np.ones((1, 2, 2)), np.ones((1, 1, 2, 2)), None, 1, 0, 0, 10**9)
 def test_conv_transpose2d(x, w, bias, stride, padding, output_padding, dilation):
-    ok, y = call(ce.conv_transpose2d, x, w, bias, stride=stride, padding=padding,
+    ok, y = call(conv_transpose2d, x, w, bias, stride=stride, padding=padding,
                  output_padding=output_padding, dilation=dilation)
     if ok:
         assert y.ndim == 3 and y.shape[0] == np.shape(w)[1]
@@ -353,7 +371,7 @@ def test_max_pool2d(x, k, stride, padding, dilation):
 @example(np.ones((1, 2, 2)), 2 * 10**9, None, 10**9)
 @example(np.ones((1, 2, 2)), 20_000, None, 10_000)
 def test_avg_pool2d(x, k, stride, padding):
-    ok, y = call(ce.avg_pool2d, x, k, stride=stride, padding=padding)
+    ok, y = call(avg_pool2d, x, k, stride=stride, padding=padding)
     if ok:
         assert y.ndim == 3 and y.dtype.kind == "f"
 
@@ -433,11 +451,11 @@ def test_export_name(spec, ext, step):
 @FEW
 @given(st.sampled_from([ce.PRESETS["no_padding_no_strides"], ce.ConvSpec(2, 1),
                         ce.ConvSpec(3, 2, numerical=True, op="max")]),
-       st.one_of(st.none(), st.just(ce.DEFAULT_STYLE), JUNK),
+       st.one_of(st.none(), st.just(DEFAULT_STYLE), JUNK),
        st.one_of(st.sampled_from([20, 100, 1000]), reals(st.just(500))),
        ints(st.integers(1, 2)))
 def test_spec_to_gif(spec, style, duration, scale):
-    ok, data = call(ce.spec_to_gif, spec, style=style, duration=duration, scale=scale)
+    ok, data = call(spec_to_gif, spec, style=style, duration=duration, scale=scale)
     if ok:
         assert data[:6] == b"GIF89a"
 
@@ -445,7 +463,7 @@ def test_spec_to_gif(spec, style, duration, scale):
 @FEW
 @given(huge_specs)
 def test_spec_to_gif_of_huge_specs(spec):
-    ok, data = call(ce.spec_to_gif, spec)
+    ok, data = call(spec_to_gif, spec)
     if ok:
         assert data[:6] == b"GIF89a"
 
@@ -488,7 +506,7 @@ def test_reduction_weights(stack, k, method, seed):
 @given(ints(SMALL), ints(SMALL), ints(st.integers(1, 99)), ints(st.integers(1, 99)),
        ints(st.integers(1, 7)))
 def test_reduction_cost(c, k, h, w, ks):
-    ok, cost = call(ce.reduction_cost, c, k, h, w, kernel_size=ks)
+    ok, cost = call(reduction_cost, c, k, h, w, kernel_size=ks)
     if ok:
         assert cost.params == k * c * ks * ks + k and cost.mult_adds == h * w * c * k * ks * ks
 
@@ -526,7 +544,7 @@ def test_inception_cost(c, size, channels):
 LAYER = st.one_of(
     st.builds(ce.Conv, st.integers(1, 4), st.integers(1, 5), st.integers(1, 3), st.integers(0, 2),
               st.integers(1, 2)),
-    st.builds(ce.Pool, st.integers(1, 5), st.integers(1, 3)),
+    st.builds(Pool, st.integers(1, 5), st.integers(1, 3)),
     st.integers(1, 5),
     st.tuples(st.integers(1, 5), st.integers(1, 3)),
     st.tuples(ints(st.integers(1, 5)), ints(st.integers(1, 3)), ints(st.integers(0, 2)),
@@ -589,27 +607,27 @@ MATRICES = st.one_of(st.lists(arrays(2), min_size=1, max_size=3), JUNK)
 # Every other public function of the engine (render/ aside), with strategies for its
 # positional arguments.
 OTHERS: dict[str, tuple[Callable, tuple[st.SearchStrategy, ...]]] = {
-    "effective_kernel": (ce.effective_kernel, (ints(SMALL), ints(SMALL))),
-    "resolve_padding": (ce.resolve_padding, (PADDING, pairs(SMALL), pairs(SMALL), pairs(SMALL))),
-    "window": (ce.window, (valid_specs, ints(st.integers(0, 3)), ints(st.integers(0, 3)))),
-    "receptive_cells": (ce.receptive_cells, (valid_specs, ints(st.integers(0, 3)),
-                                             ints(st.integers(0, 3)))),
+    "effective_kernel": (effective_kernel, (ints(SMALL), ints(SMALL))),
+    "resolve_padding": (resolve_padding, (PADDING, pairs(SMALL), pairs(SMALL), pairs(SMALL))),
+    "window": (window, (valid_specs, ints(st.integers(0, 3)), ints(st.integers(0, 3)))),
+    "receptive_cells": (receptive_cells, (valid_specs, ints(st.integers(0, 3)),
+                                          ints(st.integers(0, 3)))),
     "fmt": (ce.fmt, (reals(st.floats(-1e20, 1e20)),)),
     "gif_bytes": (ce.gif_bytes, (FRAMES, st.one_of(st.just(100), reals(st.just(20))))),
     "reduction_quality": (ce.reduction_quality, (stacks, arrays(2), st.one_of(st.none(),
                                                                                 arrays(1)))),
     "reduction_curve": (ce.reduction_curve, (stacks,)),
-    "crop_center": (ce.crop_center, (arrays(), ints(SMALL), ints(SMALL))),
+    "crop_center": (crop_center, (arrays(), ints(SMALL), ints(SMALL))),
     "load_sample": (ce.load_sample, (st.one_of(st.sampled_from(list(ce.SAMPLES)), JUNK),)),
     "conv_cost": (ce.conv_cost, (ints(SMALL), ints(SMALL), pairs(SMALL), pairs(SMALL))),
-    "dense_scores": (ce.dense_scores, (arrays(), arrays(2), st.one_of(st.none(), arrays(1)))),
+    "dense_scores": (dense_scores, (arrays(), arrays(2), st.one_of(st.none(), arrays(1)))),
     "score_map": (ce.score_map, (arrays(3), arrays(2), st.one_of(st.none(), arrays(1)))),
-    "mlp_pointwise": (ce.mlp_pointwise, (arrays(3), MATRICES, st.one_of(st.none(), MATRICES))),
-    "mlp_per_pixel": (ce.mlp_per_pixel, (arrays(3), MATRICES, st.one_of(st.none(), MATRICES))),
+    "mlp_pointwise": (mlp_pointwise, (arrays(3), MATRICES, st.one_of(st.none(), MATRICES))),
+    "mlp_per_pixel": (mlp_per_pixel, (arrays(3), MATRICES, st.one_of(st.none(), MATRICES))),
     "random_mlp": (ce.random_mlp, (st.one_of(st.lists(ints(SMALL), max_size=4), JUNK),)),
     "input_mask": (ce.input_mask, (LAYERS, ints(st.integers(0, 6)), ints(st.integers(0, 6)),
                                    INPUT_SIZE)),
-    "depth_caption": (ce.depth_caption, (arrays(3), arrays(2), st.one_of(st.none(), arrays(1)),
+    "depth_caption": (depth_caption, (arrays(3), arrays(2), st.one_of(st.none(), arrays(1)),
                                          ints(st.integers(0, 8)))),
 }
 

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 import conv_engine as ce
+from conv_engine.export import trace_to_gif
 
 # preset -> (sha256 of the decoded RGB frames and their durations, first 16 hex; total ms)
 BEFORE = {
@@ -54,4 +55,4 @@ def test_every_preset_is_covered():
 
 @pytest.mark.parametrize("name", list(BEFORE))
 def test_gallery_gif_frames_are_unchanged(name):
-    assert _fingerprint(ce.trace_to_gif(ce.trace(ce.PRESETS[name]))) == BEFORE[name]
+    assert _fingerprint(trace_to_gif(ce.trace(ce.PRESETS[name]))) == BEFORE[name]

@@ -14,6 +14,7 @@ from scipy.signal import correlate2d
 
 import conv_engine as ce
 from conv_engine import ops
+from conv_engine.ops import conv_transpose2d
 from tests.test_ops import keff, scatter_conv_transpose2d, scipy_conv2d, zero_pad
 
 FAST = settings(max_examples=60, deadline=None)
@@ -171,9 +172,9 @@ def test_a_depthwise_filter_sees_only_its_own_channel():
          r"groups must be an integer, got True"),
         (lambda: ce.conv2d(np.ones((8, 5, 5)), np.ones((8, 1, 3, 3)), groups=2.0),
          r"groups must be an integer"),
-        (lambda: ce.conv_transpose2d(np.ones((6, 5, 5)), np.ones((6, 2, 3, 3)), groups=4),
+        (lambda: conv_transpose2d(np.ones((6, 5, 5)), np.ones((6, 2, 3, 3)), groups=4),
          r"groups must divide the input channels: x has 6 channels"),
-        (lambda: ce.conv_transpose2d(np.ones((6, 5, 5)), np.ones((6, 2, 3, 3)), groups=-1),
+        (lambda: conv_transpose2d(np.ones((6, 5, 5)), np.ones((6, 2, 3, 3)), groups=-1),
          r"groups must be >= 1, got -1"),
     ],
 )
@@ -209,7 +210,7 @@ def transposed_grouped_cases(draw):
 @given(transposed_grouped_cases())
 def test_grouped_conv_transpose2d_matches_the_scatter_definition_per_group(case):
     x, w, bias, kw, (s, p, a, d, groups) = case
-    got = ce.conv_transpose2d(x, w, bias, **kw)
+    got = conv_transpose2d(x, w, bias, **kw)
     # w is (C_in, C_out/groups, ...): split along its first axis, like x; bias along C_out.
     want = split_groups(lambda xa, wa, ba: scatter_conv_transpose2d(xa, wa, ba, s, p, a, d),
                         x, w, bias, groups)
@@ -226,8 +227,8 @@ def test_grouped_conv_transpose2d_is_the_adjoint_of_grouped_conv2d(case):
     a = tuple((x.shape[ax + 1] + 2 * p[ax] - keff(w.shape[ax + 2], d[ax])) % s[ax]
               for ax in (0, 1))
     assume(all(aa < max(ss, dd) for aa, ss, dd in zip(a, s, d, strict=True)))
-    back = ce.conv_transpose2d(y, w, stride=s, padding=p, output_padding=a, dilation=d,
-                               groups=groups)
+    back = conv_transpose2d(y, w, stride=s, padding=p, output_padding=a, dilation=d,
+                            groups=groups)
     assert back.shape == x.shape
     lhs = float(np.sum(ce.conv2d(x, w, **kw) * y))
     assert lhs == pytest.approx(float(np.sum(x * back)), rel=1e-9, abs=1e-9)
@@ -256,7 +257,7 @@ def test_grouped_conv_transpose2d_matches_torch(case):
     x, w, bias, kw, _ = case
     tb = None if bias is None else torch.from_numpy(bias)
     want = fn.conv_transpose2d(torch.from_numpy(x)[None], torch.from_numpy(w), tb, **kw)[0]
-    np.testing.assert_allclose(ce.conv_transpose2d(x, w, bias, **kw), want.numpy(),
+    np.testing.assert_allclose(conv_transpose2d(x, w, bias, **kw), want.numpy(),
                                rtol=1e-10, atol=1e-10)
 
 

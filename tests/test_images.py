@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile, ImageOps
 
+from conv_engine.checks import ParameterError
 from conv_engine.images import (
     ASSETS,
     CMYK,
@@ -215,19 +216,21 @@ def test_pixel_cap_is_a_parameter():
         ({"work_side": 512.0}, "work_side must be an integer, got 512.0"),
     ],
 )
-def test_bad_parameters_raise_plain_value_error(kwargs, message):
+def test_bad_parameters_raise_a_parameter_error(kwargs, message):
     data = encode(Image.new("RGB", (4, 4), RED), "PNG")
     with pytest.raises(ValueError) as info:
         load_image(data, **kwargs)
-    assert type(info.value) is ValueError
+    assert type(info.value) is ParameterError
     assert str(info.value) == message
+    assert info.value.name == next(iter(kwargs))
 
 
 def test_data_must_be_bytes():
     with pytest.raises(ValueError) as info:
         load_image("photo.png")  # type: ignore[arg-type]
-    assert type(info.value) is ValueError
+    assert type(info.value) is ParameterError
     assert str(info.value) == "data must be bytes, got str"
+    assert info.value.name == "data"
 
 
 def test_image_error_is_a_value_error():

@@ -27,7 +27,9 @@ from conv_engine.costs import (
     max_pool_comparisons,
     network_cost,
 )
+from conv_engine.equivalences import dense_scores
 from conv_engine.layers import Conv, Dense, Pool
+from conv_engine.ops import avg_pool2d
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -123,13 +125,13 @@ def forward(layers, shape, rng):
                           dilation=lay.dilation, groups=lay.groups)
             mults += x.size * w[0].size  # each output value: one dot product of a filter
         elif isinstance(lay, Pool):
-            pool = ce.max_pool2d if lay.op == "max" else ce.avg_pool2d
+            pool = ce.max_pool2d if lay.op == "max" else avg_pool2d
             x = pool(x, lay.kernel, stride=lay.stride, padding=lay.padding)
             w = b = None
         else:
             w = rng.standard_normal((lay.out_features, x.size))
             b = rng.standard_normal(lay.out_features) if lay.bias else None
-            x = ce.dense_scores(x.reshape(-1, 1, 1), w, b).reshape(-1, 1, 1)
+            x = dense_scores(x.reshape(-1, 1, 1), w, b).reshape(-1, 1, 1)
             mults += w.size
         weights += 0 if w is None else w.size
         biases += 0 if b is None else b.size

@@ -12,6 +12,8 @@ from scipy.signal import correlate2d
 
 import conv_engine as ce
 from conv_engine import ops
+from conv_engine.arithmetic import transposed_output_size
+from conv_engine.ops import avg_pool2d, conv_transpose2d
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -249,17 +251,17 @@ def test_same_padding_keeps_size_and_puts_odd_extra_at_bottom_right(k, d):
 @given(transposed_cases())
 def test_conv_transpose2d_matches_scatter_definition(case):
     x, w, bias, kw, (s, p, a, d) = case
-    got = ce.conv_transpose2d(x, w, bias, **kw)
+    got = conv_transpose2d(x, w, bias, **kw)
     want = scatter_conv_transpose2d(x, w, bias, s, p, a, d)
     assert got.shape == want.shape
     assert got.shape[1:] == tuple(
-        ce.transposed_output_size(x.shape[ax + 1], w.shape[ax + 2], stride=s[ax], padding=p[ax],
-                                  output_padding=a[ax], dilation=d[ax]) for ax in (0, 1)
+        transposed_output_size(x.shape[ax + 1], w.shape[ax + 2], stride=s[ax], padding=p[ax],
+                               output_padding=a[ax], dilation=d[ax]) for ax in (0, 1)
     )
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
     b32 = None if bias is None else bias.astype(np.float32)
-    got32 = ce.conv_transpose2d(x32, w32, b32, **kw)
+    got32 = conv_transpose2d(x32, w32, b32, **kw)
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-4)
 
@@ -273,8 +275,8 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(case):
     y = np.random.default_rng(3).standard_normal(ce.conv2d(x, w, **kw).shape)
     a = tuple((x.shape[ax + 1] + 2 * pads[2 * ax] - keff(w.shape[ax + 2], d[ax])) % s[ax]
               for ax in (0, 1))
-    back = ce.conv_transpose2d(y, w, stride=s, padding=(pads[0], pads[2]), output_padding=a,
-                               dilation=d)
+    back = conv_transpose2d(y, w, stride=s, padding=(pads[0], pads[2]), output_padding=a,
+                            dilation=d)
     assert back.shape == x.shape
     lhs = float(np.sum(ce.conv2d(x, w, **kw) * y))
     assert lhs == pytest.approx(float(np.sum(x * back)), rel=1e-9, abs=1e-9)
@@ -297,11 +299,11 @@ def test_max_pool2d_matches_naive_loops(case):
 @given(pool_cases(dilated=False))
 def test_avg_pool2d_matches_naive_loops_counting_padding(case):
     x, k_arg, kw, (k, s, pads, d) = case
-    got = ce.avg_pool2d(x, k_arg, **kw)
+    got = avg_pool2d(x, k_arg, **kw)
     want = naive_pool(x, k, s, pads, d, "avg")
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-    got32 = ce.avg_pool2d(x.astype(np.float32), k_arg, **kw)
+    got32 = avg_pool2d(x.astype(np.float32), k_arg, **kw)
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, want, rtol=1e-5, atol=1e-5)
 
@@ -349,7 +351,7 @@ def test_conv_transpose2d_of_a_single_unit_stamps_the_kernel():
     w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
     x = np.zeros((1, 2, 2))
     x[0, 1, 0] = 2.0
-    out = ce.conv_transpose2d(x, w, stride=2)
+    out = conv_transpose2d(x, w, stride=2)
     want = np.zeros((1, 5, 5))
     want[0, 2:5, 0:3] = 2.0 * w[0, 0]
     np.testing.assert_array_equal(out, want)
@@ -365,13 +367,13 @@ def test_max_pool2d_padding_never_wins_and_keeps_integer_dtype():
 
 def test_avg_pool2d_counts_padded_zeros():
     x = np.full((1, 2, 2), 9.0)
-    out = ce.avg_pool2d(x, 3, stride=1, padding=1)
+    out = avg_pool2d(x, 3, stride=1, padding=1)
     # every 3x3 window holds the four 9s and five padded zeros: 36 / 9
     np.testing.assert_array_equal(out, np.full((1, 2, 2), 4.0))
 
 
 def test_avg_pool2d_of_integers_is_float():
-    out = ce.avg_pool2d(np.array([[[1, 2], [3, 5]]], dtype=np.uint8), 2)
+    out = avg_pool2d(np.array([[[1, 2], [3, 5]]], dtype=np.uint8), 2)
     assert out.dtype.kind == "f"
     assert out[0, 0, 0] == pytest.approx(11 / 4)
 
@@ -435,23 +437,23 @@ WT = np.ones((2, 3, 3, 3))
         (lambda: ce.conv2d(X, W, padding="same", stride=2), r"padding='same' needs stride 1"),
         (lambda: ce.conv2d(X, W, np.ones(2)), r"bias must have 3 entries"),
         (lambda: ce.conv2d(np.ones((2, 0, 5)), W), r"x must not be empty"),
-        (lambda: ce.conv_transpose2d(X, WT, stride=2, output_padding=2),
+        (lambda: conv_transpose2d(X, WT, stride=2, output_padding=2),
          r"output_padding must be .* \(< 2\), got 2"),
-        (lambda: ce.conv_transpose2d(X, WT, output_padding=1), r"output_padding .* got 1"),
-        (lambda: ce.conv_transpose2d(X, WT, dilation=2, output_padding=2), r"\(< 2\), got 2"),
-        (lambda: ce.conv_transpose2d(X, WT, stride=0), r"stride must be >= 1"),
-        (lambda: ce.conv_transpose2d(X, WT, padding=-1), r"padding must be >= 0"),
-        (lambda: ce.conv_transpose2d(X, WT, padding=6), r"padding 6 crops the whole output"),
-        (lambda: ce.conv_transpose2d(X, W), r"channel mismatch: x has 2 channels"),
-        (lambda: ce.conv_transpose2d(X, WT, dilation=True), r"dilation must be an integer"),
+        (lambda: conv_transpose2d(X, WT, output_padding=1), r"output_padding .* got 1"),
+        (lambda: conv_transpose2d(X, WT, dilation=2, output_padding=2), r"\(< 2\), got 2"),
+        (lambda: conv_transpose2d(X, WT, stride=0), r"stride must be >= 1"),
+        (lambda: conv_transpose2d(X, WT, padding=-1), r"padding must be >= 0"),
+        (lambda: conv_transpose2d(X, WT, padding=6), r"padding 6 crops the whole output"),
+        (lambda: conv_transpose2d(X, W), r"channel mismatch: x has 2 channels"),
+        (lambda: conv_transpose2d(X, WT, dilation=True), r"dilation must be an integer"),
         (lambda: ce.max_pool2d(X, 3, padding=2), r"padding must be at most half the pooling"),
         (lambda: ce.max_pool2d(X, (2, 4), padding=(1, 3)), r"at most half .* \(2\), got 3"),
-        (lambda: ce.avg_pool2d(X, 2, padding=2), r"padding must be at most half the pooling"),
+        (lambda: avg_pool2d(X, 2, padding=2), r"padding must be at most half the pooling"),
         (lambda: ce.max_pool2d(X, 6), r"kernel_size 6 is larger than the padded input"),
         (lambda: ce.max_pool2d(X, 0), r"kernel_size must be >= 1"),
         (lambda: ce.max_pool2d(X, 2, stride=0), r"stride must be >= 1"),
-        (lambda: ce.avg_pool2d(X[0], 2), r"x must have 3 dimensions"),
-        (lambda: ce.avg_pool2d(np.full((1, 4, 4), "s"), 2), r"x must be numeric"),
+        (lambda: avg_pool2d(X[0], 2), r"x must have 3 dimensions"),
+        (lambda: avg_pool2d(np.full((1, 4, 4), "s"), 2), r"x must be numeric"),
         (lambda: ce.pointwise(X, np.ones((3, 4))), r"channel mismatch: x has 2 channels"),
         (lambda: ce.pointwise(X, np.ones((3, 2, 1, 1))), r"w must have 2 dimensions"),
         (lambda: ce.pointwise(X.astype(str), np.ones((3, 2))), r"x must be numeric"),
@@ -472,9 +474,9 @@ def test_bad_input_raises_a_value_error_naming_the_parameter(call, match):
         (lambda: ce.conv2d(np.ones((1, 1, 1)), np.ones((1, 1, 1, 1)), padding=5790),
          "padding", "268,250,703"),
         # Stride 9000 inserts 8,999 zeros between two input cells: a 9,001-sided grid and output.
-        (lambda: ce.conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 1, 1, 1)), stride=9000),
+        (lambda: conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 1, 1, 1)), stride=9000),
          "stride", "162,045,003"),
-        (lambda: ce.conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 1, 2, 2)), dilation=12000),
+        (lambda: conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 1, 2, 2)), dilation=12000),
          "dilation", "720,192,016"),
     ],
 )

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import conv_engine as ce
+from conv_engine.captions import depth_caption, pytorch_shapes
+from conv_engine.render.depth import depth_animation
 
 # A padded, a strided, a dilated and a transposed case, pooling, numbers, uneven shapes.
 CASES = {
@@ -178,7 +180,7 @@ def depth_case(request):
 def test_depth_steps_are_pixels_through_every_sheet(depth_case):
     x, w, b, numerical, d = depth_case
     c_in, h, wd = x.shape
-    anim = ce.depth_animation(x, w, b, numerical=numerical)
+    anim = depth_animation(x, w, b, numerical=numerical)
     g = anim.geometry
     assert d.steps == h * wd
     assert d.in_polys.shape == (h * wd, c_in, 4, 2)
@@ -199,10 +201,10 @@ def test_depth_steps_are_pixels_through_every_sheet(depth_case):
 
 def test_depth_frames_and_captions_are_the_engine_ones(depth_case):
     x, w, b, numerical, d = depth_case
-    anim = ce.depth_animation(x, w, b, numerical=numerical)
+    anim = depth_animation(x, w, b, numerical=numerical)
     for i in range(d.steps):
         assert np.array_equal(np.asarray(d.frame(i)), np.asarray(anim.frame(i))), i
-        assert d.captions[i] == ce.depth_caption(x, w, b, i, numerical=numerical)
+        assert d.captions[i] == depth_caption(x, w, b, i, numerical=numerical)
     assert (d.number_px != {}) == numerical
 
 
@@ -216,7 +218,7 @@ def test_depth_polygons_cover_the_drawn_pixels(depth_case):
     # Oracle: the drawing. Input cells are blue in the bare picture; frame i shades output
     # pixel i on every output sheet (the output sheets fill up as the animation goes).
     x, w, b, numerical, d = depth_case
-    anim = ce.depth_animation(x, w, b, numerical=numerical)
+    anim = depth_animation(x, w, b, numerical=numerical)
     c = anim.colors
     static = np.asarray(anim.static)
     assert {_at(static, q) for q in d.in_polys.reshape(-1, 4, 2)} == {c.input}
@@ -391,6 +393,6 @@ def test_pytorch_sizes_match_the_engine(spec):
     module = eval(code.split("\n")[0], {"torch": _Recorder(), "float": float})  # noqa: S307
     got = _torch_size(module, spec.input_size)
     assert got == spec.output_shape, code
-    shape_in, shape_out = ce.pytorch_shapes(spec)
+    shape_in, shape_out = pytorch_shapes(spec)
     assert shape_in == (1, 1, *spec.input_size) and shape_out == (1, 1, *spec.output_shape)
     assert f"# input {shape_in} → output {shape_out}" in code

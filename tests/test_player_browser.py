@@ -14,6 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 import conv_engine as ce
+from conv_engine.captions import depth_caption
+from conv_engine.render.depth import depth_animation
 from tests.browser_support import (
     SHOTS,
     wait_ready,
@@ -207,7 +209,7 @@ def test_depth_player_click_and_hover(browser, server):
         s.wait_step(h * w - 1)
         out = ce.pointwise(x, wt)[:, h - 1, w - 1]  # the engine's 1x1 convolution
         text = s.caption()
-        want = ce.depth_caption(x, wt, None, h * w - 1, numerical=True)
+        want = depth_caption(x, wt, None, h * w - 1, numerical=True)
         assert text.split("\n") == [want.split("\n")[0]] + [
             line[2:] for line in want.split("\n")[1:]]  # the list's items, one a line
         for j in range(c_out):
@@ -268,7 +270,7 @@ def test_numbers_read_comfortably(browser, server, width):
 @pytest.mark.parametrize("width", [1280, 390])
 def test_depth_numbers_read_comfortably(browser, server, width):
     x, wt = depth_data.__wrapped__(6, 3, 4, 4, 0)
-    px = ce.depth_animation(x, wt, numerical=True).number_px
+    px = depth_animation(x, wt, numerical=True).number_px
     s = Session(browser, server, "/depth?dnum=1", width=width)
     try:
         assert _digit_scale(s) * min(px.values()) >= 14 - 0.01
@@ -361,14 +363,14 @@ def test_your_image_click_chooses_the_crop_the_depth_view_shows(browser, server)
         assert s.page.get_by_role("spinbutton", name="Crop row").input_value() == str(top)
         assert s.page.get_by_role("spinbutton", name="Crop column").input_value() == str(left)
         crop = np.ascontiguousarray(fs.maps[:min(c, 16), top:top + 4, left:left + 4])
-        want = ce.depth_caption(crop, wt[:, :min(c, 16)], bias, 0, numerical=True)
+        want = depth_caption(crop, wt[:, :min(c, 16)], bias, 0, numerical=True)
         expect(s.page.locator(CAPTION)).to_contain_text(want.split("\n")[1][2:], timeout=30_000)
         # Playing with the new crop's player sends nothing more.
         s.page.wait_for_selector(f"{PLAYER}[data-ready='true']", timeout=30_000)
         s.ready_frames = len(s.sent)
         s.page.locator("[data-out='3,3']").click()
         s.wait_step(15)
-        want = ce.depth_caption(crop, wt[:, :min(c, 16)], bias, 15, numerical=True)
+        want = depth_caption(crop, wt[:, :min(c, 16)], bias, 15, numerical=True)
         assert s.caption().split("\n")[0] == want.split("\n")[0]
         s.quiet()
         s.page.screenshot(path=str(SHOTS / "your-image-crop.png"))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import conv_engine as ce
+from conv_engine import presets
 
 # DESIGN.md's table, copied by hand: name, i, k, p, s, d, o, transposed, frames
 TABLE = [
@@ -75,8 +76,8 @@ def test_guide_data_is_the_seeded_legacy_rng_draw():
     rng = np.random.RandomState(1234)
     assert rng.randint(0, 4, (5, 5)).tolist() == GUIDE_INPUT
     assert rng.randint(0, 3, (3, 3)).tolist() == GUIDE_KERNEL
-    assert np.array(ce.GUIDE_INPUT).tolist() == GUIDE_INPUT
-    assert np.array(ce.GUIDE_KERNEL).tolist() == GUIDE_KERNEL
+    assert np.array(presets.GUIDE_INPUT).tolist() == GUIDE_INPUT
+    assert np.array(presets.GUIDE_KERNEL).tolist() == GUIDE_KERNEL
 
 
 @pytest.mark.parametrize("name", [r[0] for r in TABLE if r[0].startswith("numerical")])

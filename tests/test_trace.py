@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import conv_engine as ce
-from conv_engine.trace import Trace
+from conv_engine.arithmetic import receptive_cells
+from conv_engine.traces import Trace
 
 ALL = list(ce.PRESETS)
 
@@ -53,10 +54,10 @@ def test_strided_preset_covered_cells():
     assert list(last.cells) == [(4, 4), (4, 5), (4, 6), (5, 4), (5, 5), (5, 6),
                                 (6, 4), (6, 5), (6, 6)]
     # which taps fall on input units (input row, col) and which on padding (None)
-    assert ce.receptive_cells(spec, 0, 0) == [None, None, None, None, (0, 0), (0, 1),
-                                              None, (1, 0), (1, 1)]
-    assert ce.receptive_cells(spec, 2, 2) == [(3, 3), (3, 4), None, (4, 3), (4, 4), None,
-                                              None, None, None]
+    assert receptive_cells(spec, 0, 0) == [None, None, None, None, (0, 0), (0, 1),
+                                           None, (1, 0), (1, 1)]
+    assert receptive_cells(spec, 2, 2) == [(3, 3), (3, 4), None, (4, 3), (4, 4), None,
+                                           None, None, None]
 
 
 def test_dilated_preset_covered_cells():
@@ -68,7 +69,7 @@ def test_dilated_preset_covered_cells():
     assert list(t.steps[-1].cells) == [(2, 2), (2, 4), (2, 6), (4, 2), (4, 4), (4, 6),
                                        (6, 2), (6, 4), (6, 6)]
     assert t.steps[0].footprint == (0, 0, 4, 4)
-    assert ce.receptive_cells(spec, 2, 2) == list(t.steps[-1].cells)  # all real input units
+    assert receptive_cells(spec, 2, 2) == list(t.steps[-1].cells)  # all real input units
 
 
 def test_transposed_odd_preset_grid_and_covered_cells():
@@ -89,8 +90,8 @@ def test_transposed_odd_preset_grid_and_covered_cells():
     assert len(t.steps) == 36 and last.out_pos == (5, 5)
     assert list(first.cells) == square(range(3), range(3))
     assert list(last.cells) == square(range(5, 8), range(5, 8))
-    assert ce.receptive_cells(spec, 0, 0) == [None] * 4 + [(0, 0)] + [None] * 4
-    assert ce.receptive_cells(spec, 5, 5) == [(2, 2)] + [None] * 8
+    assert receptive_cells(spec, 0, 0) == [None] * 4 + [(0, 0)] + [None] * 4
+    assert receptive_cells(spec, 5, 5) == [(2, 2)] + [None] * 8
     # step 0: only x[0,0] = 1 under the flipped kernel's centre w[1,1] = 5
     assert first.result == 1 * 5
     # last step: only x[2,2] = 9 under the flipped kernel's first tap w[2,2] = 9

@@ -11,6 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import conv_engine as ce
+from conv_engine.costs import GOOGLENET_PRINTED, PAPER_K
+from conv_engine.limits import MAX_DEPTH_NUMERICAL, MAX_DEPTH_SCHEMATIC
+from conv_engine.reductions import reduction_cost
 from tests.test_app import _app, _no_errors
 from ui.player import unpack_header
 
@@ -46,8 +49,8 @@ def test_conv_cost_counts_only_the_outputs_a_stride_computes():
 
 
 def test_reduction_cost_is_the_same_model():
-    assert ce.reduction_cost(50, 20, 200, 200, stride=2) == (1020, 10_000_000)
-    assert ce.reduction_cost(50, 20, 200, 200, kernel_size=3, stride=2) == (9020, 90_000_000)
+    assert reduction_cost(50, 20, 200, 200, stride=2) == (1020, 10_000_000)
+    assert reduction_cost(50, 20, 200, 200, kernel_size=3, stride=2) == (9020, 90_000_000)
 
 
 def test_max_pool_comparisons_by_hand():
@@ -65,7 +68,7 @@ def test_max_pool_comparisons_by_hand():
     [
         (lambda: ce.conv_cost(3, 4, 3, 8, bias=1), "bias must be True or False"),
         (lambda: ce.conv_cost(3, 4, 3, 8, stride=0), "stride must be >= 1"),
-        (lambda: ce.reduction_cost(3, 4, 8, 8, stride=0), "stride must be >= 1"),
+        (lambda: reduction_cost(3, 4, 8, 8, stride=0), "stride must be >= 1"),
         (lambda: ce.inception_cost(*ce.GOOGLENET_INCEPTION["3a"], bias="yes"),
          "bias must be True or False"),
         (lambda: ce.googlenet_table(-0.1), "tolerance must be"),
@@ -96,13 +99,13 @@ def test_inception_3a_parameters_include_biases_and_weights_do_not():
 
 def test_googlenet_printed_figures_are_the_papers():
     # Szegedy et al. 2015, Table 1, the inception rows' "params" and "ops" columns.
-    assert ce.GOOGLENET_PRINTED == {
+    assert GOOGLENET_PRINTED == {
         "3a": (159, 128), "3b": (380, 304), "4a": (364, 73), "4b": (437, 88),
         "4c": (463, 100), "4d": (580, 119), "4e": (840, 170), "5a": (1072, 54),
         "5b": (1388, 71),
     }
-    assert list(ce.GOOGLENET_PRINTED) == list(ce.GOOGLENET_INCEPTION)
-    assert (ce.PAPER_K, ce.PAPER_M) == (1024, 10**6)
+    assert list(GOOGLENET_PRINTED) == list(ce.GOOGLENET_INCEPTION)
+    assert (PAPER_K, ce.PAPER_M) == (1024, 10**6)
 
 
 def test_googlenet_table_flags_exactly_the_known_misprints():
@@ -252,7 +255,7 @@ def _player_steps(at) -> int:
 
 
 def test_depth_page_offers_only_what_the_numbers_view_draws():
-    lim = ce.depth.MAX_NUMERICAL
+    lim = MAX_DEPTH_NUMERICAL
     at = _app("app_pages/depth.py", dnum="true", cin=str(lim["C_in"]), cout=str(lim["C_out"]),
               dh=str(lim["H"]), dw=str(lim["W"]))
     _no_errors(at)
@@ -264,13 +267,13 @@ def test_depth_page_offers_only_what_the_numbers_view_draws():
 
 def test_depth_page_lowers_sizes_when_the_numbers_are_turned_on():
     at = _app("app_pages/depth.py")
-    big = ce.depth.MAX_SCHEMATIC
+    big = MAX_DEPTH_SCHEMATIC
     at.number_input(key="cin").set_value(big["C_in"]).run()
     at.number_input(key="cout").set_value(big["C_out"]).run()
     _no_errors(at)
     at.toggle(key="dnum").set_value(True).run()
     _no_errors(at)
-    lim = ce.depth.MAX_NUMERICAL
+    lim = MAX_DEPTH_NUMERICAL
     assert at.number_input(key="cin").value == lim["C_in"]
     assert at.number_input(key="cout").value == lim["C_out"]
     notes = " ".join(i.value for i in at.info)

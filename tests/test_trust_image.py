@@ -23,9 +23,9 @@ from conv_engine.reductions import (
     reduction_quality,
     reduction_weights,
 )
+from conv_engine.render.maps import colorize, maps_grid
 from tests.test_app import _app, _no_errors
 from tests.test_features import _scene
-from ui import figures
 from ui.features_cache import METHOD_LABELS
 from ui.image_input import UPLOAD
 
@@ -236,10 +236,10 @@ _SIZES = [(1, 1, True), (8, 8, True), (6, 8, True), (1200, 1600, True), (300, 2,
 
 def test_tile_labels_fit_any_image_size():
     widest = max(ImageFont.load_default(size=14).getbbox(n)[2] for n in _NAMES)
-    tile_colour = figures.colorize(np.zeros((1, 1)))[0, 0]
+    tile_colour = colorize(np.zeros((1, 1)))[0, 0]
     for h, w, within_map in _SIZES:
         maps = np.zeros((len(_NAMES), h, w), np.float32)  # flat: every tile is one colour
-        grid = figures.maps_grid(maps, _NAMES, tile=220)
+        grid = maps_grid(maps, _NAMES, tile=220)
         slots = _label_slots(grid, tile_colour)
         assert sum(len(iv) for iv, _ in slots) == len(_NAMES), (h, w)
         for intervals, ink_x in slots:

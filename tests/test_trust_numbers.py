@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 import conv_engine as ce
 from conv_engine import captions, depth
-from conv_engine.render import Animation, output_text
+from conv_engine.arithmetic import grid_layout
+from conv_engine.export import trace_to_gif
+from conv_engine.render import Animation, draw_step, output_text
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -251,7 +253,7 @@ def test_minus_zero_point_zero_four_prints_the_same_everywhere():
     labels = {x.kind: x.text for x in Animation(t).texts(0)}
     assert labels == {"value": "0.2", "weight": "-0.2", "output": "0.0"}
     x, w = np.full((1, 1, 1), 0.2), np.array([[-0.2]])
-    assert depth.depth_caption(x, w, None, 0) == "pixel (0,0):\n- out[0] = 0.2·(-0.2) = -0.04"
+    assert captions.depth_caption(x, w, None, 0) == "pixel (0,0):\n- out[0] = 0.2·(-0.2) = -0.04"
 
 
 def test_cell_labels_show_the_typed_decimals():
@@ -274,7 +276,7 @@ def test_depth_captions_add_up(c_in, c_out, bias, data):
     x = as_array(xs, (c_in, 1, 1))
     w = as_array(ws, (c_out, c_in))
     b = None if bs is None else as_array(bs, (c_out,))
-    head, *lines = depth.depth_caption(x, w, b, 0).split("\n")
+    head, *lines = captions.depth_caption(x, w, b, 0).split("\n")
     assert head == "pixel (0,0):" and len(lines) == c_out
     for j, line in enumerate(lines):
         m = re.fullmatch(r"- out\[(\d+)\] ([=≈]) (.+) ([=≈]) (\S+)", line)
@@ -311,13 +313,13 @@ def test_max_pooling_over_padding_only_is_minus_infinity_and_drawn(spec):
     assert blind, "the case must have a window over padding only"
     for s in t.steps:
         caption = ce.step_caption(t, s.index)
-        ce.draw_step(t, s.index)
+        draw_step(t, s.index)
         if s.index in blind:
             assert s.result == -math.inf and t.output[s.out_pos] == -math.inf
             assert "-inf" in caption and "only padding" in caption, caption
         else:
             assert math.isfinite(s.result)
-    assert ce.trace_to_gif(t)[:6] == b"GIF89a"
+    assert trace_to_gif(t)[:6] == b"GIF89a"
     if spec.numerical:
         labels = {x.cell: x.text for x in Animation(t).texts(0) if x.kind == "output"}
         assert all(labels[t.steps[i].out_pos] == "-inf" for i in blind)
@@ -367,7 +369,7 @@ def test_every_valid_spec_captions_and_draws_its_first_and_last_step(spec):
     t = ce.trace(spec)
     for i in (0, len(t.steps) - 1):
         assert ce.step_caption(t, i).startswith("output[")
-        im = ce.draw_step(t, i)
+        im = draw_step(t, i)
         assert im.size[0] > 0 and im.mode == "RGB"
 
 
@@ -380,7 +382,7 @@ def test_describe_says_how_a_transposed_convolution_is_drawn():
     lines = ce.describe(spec).splitlines()
     assert len(lines) == 3
     # k-1-p = 2 rings of padding, as the drawn grid has them
-    assert ce.grid_layout(spec).rows[0] == 2
+    assert grid_layout(spec).rows[0] == 2
     assert lines[2] == ("Drawn as the guide does: a direct convolution over the input with "
                         "s-1 = 0 zeros between neighbouring cells, padded by k_eff-1-p = 3-1-0 "
                         "= 2 on each side, with the kernel rotated 180°.")
@@ -389,7 +391,7 @@ def test_describe_says_how_a_transposed_convolution_is_drawn():
     assert "plus a = 1 at the bottom/right" in odd
     mixed = ce.ConvSpec((3, 4), (3, 2), stride=(1, 2), padding=(0, 1), dilation=(2, 1),
                         transposed=True)
-    layout = ce.grid_layout(mixed)
+    layout = grid_layout(mixed)
     assert (layout.rows[0], layout.cols[0]) == (4, 0)  # 2·(3-1)+1-1-0 and 2-1-1
     assert "k_eff-1-p = 5-1-0 = 4 (height), 2-1-1 = 0 (width)" in ce.describe(mixed)
 

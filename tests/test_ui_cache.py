@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 import conv_engine as ce
+from conv_engine.export import trace_to_gif
+from conv_engine.render import draw_step
 from ui import cached
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
@@ -22,6 +24,6 @@ def test_stills_gif_and_mp4_come_from_the_shared_animation():
     spec = ce.PRESETS["no_padding_no_strides"]
     key = cached.spec_key(spec)
     gif = cached.gif(key, None, None, True, "solarized", 1000)
-    assert gif == ce.trace_to_gif(ce.trace(spec), duration=1000)  # what the engine alone makes
+    assert gif == trace_to_gif(ce.trace(spec), duration=1000)  # what the engine alone makes
     png = cached.frame_png(key, None, None, True, "solarized", 2)
-    assert png == ce.png_bytes(ce.draw_step(ce.trace(spec), 2))
+    assert png == ce.png_bytes(draw_step(ce.trace(spec), 2))

@@ -6,18 +6,14 @@ without bias (its sums stay short), over a ``C_in x side x side`` input of small
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import streamlit as st
 
 import conv_engine as ce
-from ui.figures import fig_png
+from conv_engine.captions import channels_caption
+from conv_engine.render.plots import blocks_figure, fig_png, mobilenet_figure
 
 Case = tuple[int, int, int, int, int, int, int]
-
-# Colours of the layer kinds in the charts: the guide's blue and cyan, Solarized accents.
-KIND_COLORS = {"1x1 conv": "#268BD2", "3x3 depthwise conv": "#2AA198", "3x3 conv": "#B58900",
-               "dense": "#D33682", "avg pool": "#93A1A1"}
 
 
 def layer(case: Case) -> ce.Conv:
@@ -60,32 +56,14 @@ def data(case: Case, seed: int) -> tuple[np.ndarray, np.ndarray]:
 @st.cache_data(max_entries=128, show_spinner=False)
 def caption(case: Case, seed: int, filter: int, step: int) -> str:
     x, w = data(case, seed)
-    return ce.channels_caption(x, w, layer(case), filter, step)
+    return channels_caption(x, w, layer(case), filter, step)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def mobilenet_png(alpha: float, resolution: int) -> bytes:
     """Bar chart of MobileNet v1's multiply-adds, layer by layer, coloured by kind."""
     cost = ce.mobilenet_v1(alpha, resolution).cost()
-    rows = [r for r in cost.rows if r.mult_adds]
-    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=120)
-    xs = np.arange(len(rows))
-    ax.bar(xs, [r.mult_adds / 1e6 for r in rows],
-           color=[KIND_COLORS.get(r.kind, "#586E75") for r in rows], width=0.8)
-    ax.set_xticks(xs, [r.name for r in rows], rotation=90, fontsize=7)
-    ax.set_ylabel("multiply-adds (millions)", fontsize=9)
-    ax.tick_params(axis="y", labelsize=8)
-    ax.grid(axis="y", alpha=0.3)
-    ax.set_axisbelow(True)
-    kinds = list(dict.fromkeys(r.kind for r in rows))
-    handles = [plt.Rectangle((0, 0), 1, 1, color=KIND_COLORS.get(k, "#586E75")) for k in kinds]
-    # Above the bars, under the title: the tall 1x1 bars fill the plot's upper corners.
-    ax.legend(handles, kinds, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              ncol=len(kinds), frameon=False, handlelength=1.0, columnspacing=1.0)
-    fig.suptitle(f"MobileNet v1, α = {alpha:g}, {resolution}x{resolution}: "
-                 f"{ce.si(cost.mult_adds)} multiply-adds", fontsize=10)
-    fig.subplots_adjust(left=0.1, right=0.99, bottom=0.2, top=0.84)
-    return fig_png(fig)
+    return fig_png(mobilenet_figure(cost, alpha, resolution))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -94,23 +72,4 @@ def resnet_png(stage: str) -> bytes:
     c, w, side = ce.RESNET_STAGES[stage]
     blocks = [("bottleneck", ce.resnet_bottleneck(c, w, side).cost()),
               (f"two 3x3, {c} channels", ce.resnet_basic(c, side).cost())]
-    fig, ax = plt.subplots(figsize=(6.4, 2.2), dpi=120)
-    for y, (_, cost) in enumerate(blocks):
-        left = 0.0
-        for r in cost.rows:
-            v = r.mult_adds / 1e6
-            ax.barh(y, v, left=left, color=KIND_COLORS.get(r.kind, "#586E75"),
-                    edgecolor="white", height=0.6)
-            if v > 0.06 * max(b.mult_adds for _, b in blocks) / 1e6:
-                ax.text(left + v / 2, y, r.name, ha="center", va="center", fontsize=8,
-                        color="white")
-            left += v
-    ax.set_yticks(range(len(blocks)), [b for b, _ in blocks], fontsize=9)
-    ax.invert_yaxis()
-    ax.set_xlabel("multiply-adds (millions)", fontsize=9)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    ax.set_title(f"ResNet-50 {stage}, {side}x{side}x{c}", fontsize=10)
-    fig.subplots_adjust(left=0.25, right=0.97, bottom=0.24, top=0.86)
-    return fig_png(fig)
+    return fig_png(blocks_figure(blocks, f"ResNet-50 {stage}, {side}x{side}x{c}"))

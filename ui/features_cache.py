@@ -11,7 +11,8 @@ import streamlit as st
 from PIL import Image
 
 import conv_engine as ce
-from ui import figures
+from conv_engine.render.maps import colorize
+from conv_engine.render.plots import fig_png, mlp_diagram, retained_figure
 
 METHOD_LABELS = {
     "pca": "PCA (best for reconstruction)",
@@ -92,8 +93,8 @@ def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int
               standardize: bool) -> bytes:
     """The retained-variance plot as PNG bytes (matplotlib takes a few hundred ms to draw)."""
     of = "z-scored channels" if standardize else "raw channels"
-    return figures.fig_png(figures.retained_figure(_curve.ks, _curve.retained, channels + 1, k,
-                                                   ylabel=f"variance kept (%), {of}"))
+    return fig_png(retained_figure(_curve.ks, _curve.retained, channels + 1, k,
+                                   ylabel=f"variance kept (%), {of}"))
 
 
 # The downloads get their bytes with the page, cached: a file made on click (a callable) or
@@ -107,7 +108,7 @@ def maps_png(maps_key: tuple, _grid: Image.Image) -> bytes:
 @st.cache_data(max_entries=16, show_spinner=False)
 def channels_gif(maps_key: tuple, _maps: np.ndarray, cmap: str) -> bytes:
     """A GIF stepping through the channels of ``_maps``."""
-    return ce.gif_bytes([Image.fromarray(figures.colorize(m, cmap)) for m in _maps],
+    return ce.gif_bytes([Image.fromarray(colorize(m, cmap)) for m in _maps],
                         duration=700)
 
 
@@ -127,5 +128,5 @@ def mlp_png(stack_key: tuple, _stack: ce.FeatureStack, hidden: int, k: int, seed
     weights, biases = ce.random_mlp([_stack.shape[0], hidden, k], seed=seed)
     v0 = _stack.maps[:, row, col].astype(np.float64)
     h1 = np.maximum(weights[0] @ v0 + biases[0], 0)
-    return figures.fig_png(
-        figures.mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights, list(_stack.names)))
+    return fig_png(
+        mlp_diagram([v0, h1, weights[1] @ h1 + biases[1]], weights, list(_stack.names)))

@@ -1,14 +1,16 @@
 """Pillow drawings of traces in the guide's style: the slanted 2.5D arithmetic view and the
 flat numerical view, and the multi-channel view of a (grouped) convolution. Pure functions of
-(trace or layer, step, style); no numerics here."""
+(trace or layer, step, style); no numerics here.
+
+The pictures of the image pages are submodules of their own, imported where used (they bring
+in matplotlib): :mod:`~conv_engine.render.maps` (feature maps as labelled grids, colour maps)
+and :mod:`~conv_engine.render.plots` (matplotlib charts as PNG bytes)."""
 
 from .channels import (
-    MAX_CHANNEL_VIEW,
     ChannelsAnimation,
     ChannelsGeometry,
     channels_animation,
     channels_geometry,
-    check_channel_case,
 )
 from .geometry import SLANT, Geometry, make_geometry
 from .scene import (
@@ -25,7 +27,6 @@ from .style import DEFAULT_STYLE, HIGH_CONTRAST, PALETTES, SOLARIZED, Colors, St
 
 __all__ = [
     "DEFAULT_STYLE",
-    "MAX_CHANNEL_VIEW",
     "HIGH_CONTRAST",
     "PALETTES",
     "SLANT",
@@ -41,7 +42,6 @@ __all__ = [
     "cell_text",
     "channels_animation",
     "channels_geometry",
-    "check_channel_case",
     "draw",
     "draw_step",
     "hex_rgb",

@@ -31,18 +31,15 @@ from functools import cached_property
 import numpy as np
 from PIL import Image
 
-from ..layers import Conv
+from ..checks import integer, require
+from ..layers import Conv, check_channel_case
+from ..limits import MAX_CHANNELS_SUPERSAMPLED_PIXELS
+from .geometry import PILE_U as _U
+from .geometry import PILE_V as _V
+from .geometry import CanvasGeometry, pile_extent
 from .raster import Pen, blend, line_pixels
-from .style import DEFAULT_STYLE, RGB, Colors, Style, font, line_widths
+from .style import DEFAULT_STYLE, RGB, Colors, Style, font, times_sign
 
-# Largest case drawn: eight channels and a 7x7 map keep every sheet and tile readable.
-MAX_CHANNEL_VIEW = {"C_in": 8, "C_out": 8, "H": 7, "W": 7, "kernel": 5, "stride": 3,
-                    "padding": 2}
-
-# One column of a sheet goes right; one row towards the back goes right and up (the depth
-# view's pile projection).
-_U = np.array([1.0, 0.0])
-_V = np.array([0.5, -0.34])
 # Empty space between two sheets of a pile, in cells.
 _SHEET_GAP = 0.6
 # A filter's tile cell, as a share of a sheet's cell; a tile's thickness, of its cell.
@@ -52,8 +49,6 @@ _THICK = 0.45
 _PALE = 0.28
 # Shades of the anti-aliased lines that move: each one more costs GIF bytes in every frame.
 _LINE_LEVELS = 4
-# Most pixels of the supersampled canvas.
-_MAX_SUPERSAMPLED = 6_000_000
 
 Box = tuple[int, int, int, int]
 
@@ -63,32 +58,8 @@ def _mix(a: RGB, b: RGB, t: float) -> RGB:
     return tuple(round(t * x + (1 - t) * y) for x, y in zip(a, b, strict=True))  # type: ignore
 
 
-def _times(f) -> str:
-    """'×' when the font has the glyph, else 'x' (Pillow's built-in font lacks it)."""
-    missing = bytes(f.getmask("\ufffe"))
-    return "×" if bytes(f.getmask("×")) != missing else "x"
-
-
-def check_channel_case(layer: Conv, input_shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    """The output shape of ``layer`` on ``input_shape``, or ValueError naming what the channels
-    view cannot draw (sizes beyond :data:`MAX_CHANNEL_VIEW`, dilation)."""
-    if not isinstance(layer, Conv):
-        raise ValueError(f"layer must be a Conv, got {type(layer).__name__}")
-    out = layer.output_shape(input_shape)
-    lim = MAX_CHANNEL_VIEW
-    checks = (("C_in", input_shape[0]), ("C_out", layer.out_channels), ("H", input_shape[1]),
-              ("W", input_shape[2]), ("kernel", layer.kernel), ("stride", layer.stride),
-              ("padding", layer.padding))
-    for name, v in checks:
-        if v > lim[name]:
-            raise ValueError(f"{name} must be at most {lim[name]} for the channels view, got {v}")
-    if layer.dilation != 1:
-        raise ValueError(f"dilation must be 1 for the channels view, got {layer.dilation}")
-    return out
-
-
 @dataclass(frozen=True, eq=False)
-class ChannelsGeometry:
+class ChannelsGeometry(CanvasGeometry):
     """Pixel placement of the channels view.
 
     Stacks are ``"input"`` (``c_in`` sheets of the padded ``rows x cols`` grid) and
@@ -117,16 +88,6 @@ class ChannelsGeometry:
     thick: float  # px thickness of a tile
     # text, (x, y) px, Pillow anchor, size px
     labels: tuple[tuple[str, tuple[float, float], str, int], ...]
-
-    @property
-    def line(self) -> float:
-        """Width in px of the guide's 'thick' grid lines."""
-        return line_widths(self.cell)[0]
-
-    @property
-    def thin(self) -> float:
-        """Width in px of the guide's thin connector lines."""
-        return line_widths(self.cell)[1]
 
     def _shape(self, stack: str) -> tuple[int, int]:
         return (self.rows, self.cols) if stack == "input" else (self.out_rows, self.out_cols)
@@ -183,22 +144,15 @@ class ChannelsGeometry:
         return {"top": top, "front": front, "side": side, "bottom": bottom}
 
 
-def _sheet_extent(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bounding box (lo, hi) of a sheet in cells, relative to its (row h, col 0) corner."""
-    pts = np.array([[0, 0], [w, 0], [w, h], [0, h]], float)
-    xy = pts[:, :1] * _U + pts[:, 1:] * _V
-    return xy.min(axis=0), xy.max(axis=0)
-
-
 def _place(c_in, c_out, groups, grid, out, k, pad, style: Style, cell: float) -> ChannelsGeometry:
     """The layout at one cell size (px)."""
     (rows, cols), (orows, ocols) = grid, out
-    lo_i, hi_i = _sheet_extent(rows, cols)
-    lo_o, hi_o = _sheet_extent(orows, ocols)
+    lo_i, hi_i = pile_extent(rows, cols)
+    lo_o, hi_o = pile_extent(orows, ocols)
     label_px = int(np.clip(round(0.62 * cell), 12, 20))
     small_px = int(np.clip(round(0.5 * cell), 11, 16))
     fl, fs = font(style.font, label_px), font(style.font, small_px)
-    x_ = _times(fl)
+    x_ = times_sign(fl)
     margin = max(8.0, 0.4 * cell)
     tile = _TILE * cell
     thick = _THICK * tile
@@ -281,8 +235,9 @@ def channels_geometry(layer: Conv, input_shape: tuple[int, int, int],
     """Place the piles and the filter bank of ``layer`` on ``input_shape`` (C_in, H, W).
 
     The cell starts at ``style.cell`` and shrinks until the canvas is at most
-    ``style.max_size`` px wide (never below 8 px: the limits of :data:`MAX_CHANNEL_VIEW` keep
-    the widest case under about 1000 px at that size).
+    ``style.max_size`` px wide (never below 8 px: the limits of
+    :data:`~conv_engine.limits.MAX_CHANNEL_VIEW` keep the widest case under about 1000 px at
+    that size).
     """
     style = DEFAULT_STYLE if style is None else style
     c_out, ho, wo = check_channel_case(layer, input_shape)
@@ -303,7 +258,7 @@ class ChannelsAnimation:
     Parameters
     ----------
     layer : Conv (dilation 1), the convolution drawn
-    input_shape : (C_in, H, W), within :data:`MAX_CHANNEL_VIEW`
+    input_shape : (C_in, H, W), within :data:`~conv_engine.limits.MAX_CHANNEL_VIEW`
     filter : int, 0 <= filter < C_out
         The filter (output channel) animated.
     style : colours, sizes, fonts (:data:`DEFAULT_STYLE` when None)
@@ -316,23 +271,21 @@ class ChannelsAnimation:
     def __init__(self, layer: Conv, input_shape: tuple[int, int, int], filter: int = 0,
                  style: Style | None = None) -> None:
         self.style = DEFAULT_STYLE if style is None else style
-        if not isinstance(self.style, Style):
-            raise ValueError(f"style must be a Style, got {type(style).__name__}")
+        require(self.style, Style, "style")
         self.geometry = channels_geometry(layer, tuple(input_shape), self.style)
         self.layer = layer
         self.input_shape = tuple(int(v) for v in input_shape)
         g = self.geometry
-        if isinstance(filter, bool) or not isinstance(filter, int | np.integer) or not (
-                0 <= filter < g.c_out):
-            raise ValueError(f"filter must be an integer from 0 to {g.c_out - 1}, got {filter!r}")
-        self.filter = int(filter)
+        self.filter = integer(filter, "filter", f"an integer from 0 to {g.c_out - 1}",
+                              lambda v: 0 <= v < g.c_out)
         per_in, per_out = g.c_in // g.groups, g.c_out // g.groups
         q = self.filter // per_out
         self.group = q
         self.channels = range(q * per_in, (q + 1) * per_in)  # input channels this filter sees
         self.colors: Colors = self.style.rgb
         area = g.size[0] * g.size[1]
-        self.ss = max(1, min(self.style.supersample, math.isqrt(_MAX_SUPERSAMPLED // area)))
+        self.ss = max(1, min(self.style.supersample,
+                             math.isqrt(MAX_CHANNELS_SUPERSAMPLED_PIXELS // area)))
 
     def __len__(self) -> int:
         return self.geometry.out_rows * self.geometry.out_cols
@@ -357,13 +310,8 @@ class ChannelsAnimation:
     # -- static layers --------------------------------------------------------------------
 
     def _bbox(self, pts, pad: float | None = None) -> Box:
-        """Integer canvas box around points, widened by ``pad`` px (lines and smoothing)."""
-        g = self.geometry
-        p = math.ceil(g.line) + 2 if pad is None else pad
-        pts = np.asarray(pts, float).reshape(-1, 2)
-        (x0, y0), (x1, y1) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
-        return (max(0, math.floor(x0 - p)), max(0, math.floor(y0 - p)),
-                min(g.size[0], math.ceil(x1 + p)), min(g.size[1], math.ceil(y1 + p)))
+        """:meth:`CanvasGeometry.box` of the drawing's geometry."""
+        return self.geometry.box(pts, pad)
 
     def _draw_sheet(self, pen: Pen, stack: str, k: int, fill: RGB, origin=(0.0, 0.0)) -> None:
         """One sheet: padding white with a dashed grid, cells filled, solid grid over them."""
@@ -461,9 +409,9 @@ class ChannelsAnimation:
 
     def step_cell(self, i: int) -> tuple[int, int]:
         """Output (row, col) of frame ``i``, row-major."""
-        if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < len(self):
-            raise ValueError(f"step must be an integer from 0 to {len(self) - 1}, got {i!r}")
-        return divmod(int(i), self.geometry.out_cols)
+        n = len(self)
+        i = integer(i, "step", f"an integer from 0 to {n - 1}", lambda v: 0 <= v < n)
+        return divmod(i, self.geometry.out_cols)
 
     def window(self, i: int) -> tuple[int, int, int, int]:
         """Rows r0..r1 and cols c0..c1 (cell boundaries) of the padded input that step ``i``'s
@@ -567,17 +515,16 @@ def channels_animation(layer: Conv, input_shape: tuple[int, int, int], filter: i
                        style: Style | None = None) -> ChannelsAnimation:
     """The :class:`ChannelsAnimation` of ``filter`` of ``layer`` over ``input_shape``.
 
-    Raises ValueError naming the parameter for a layer that does not fit the input, a size
-    beyond :data:`MAX_CHANNEL_VIEW`, a dilation, or a filter outside ``0 .. C_out - 1``.
+    Raises ParameterError naming the parameter for a layer that does not fit the input, a size
+    beyond :data:`~conv_engine.limits.MAX_CHANNEL_VIEW`, a dilation, or a filter outside
+    ``0 .. C_out - 1``.
     """
     return ChannelsAnimation(layer, input_shape, filter, style)
 
 
 __all__ = [
-    "MAX_CHANNEL_VIEW",
     "ChannelsAnimation",
     "ChannelsGeometry",
     "channels_animation",
     "channels_geometry",
-    "check_channel_case",
 ]

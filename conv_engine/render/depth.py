@@ -22,26 +22,17 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..captions import dot_terms
+from ..checks import ParameterError, integer, pointwise_arrays
+from ..limits import MAX_DEPTH_NUMERICAL, MAX_DEPTH_SCHEMATIC, MAX_DEPTH_SUPERSAMPLED_PIXELS
 from ..ops import pointwise
+from .geometry import PILE_U as _U
+from .geometry import PILE_V as _V
+from .geometry import CanvasGeometry, pile_extent
 from .scene import cell_text, output_text
-from .style import DEFAULT_STYLE, Style, font, line_widths
+from .style import DEFAULT_STYLE, Style, font, times_sign
 
-# Largest stacks drawn: schematic (colours only) and numerical (numbers on the tiles).
-MAX_SCHEMATIC = {"C_in": 16, "C_out": 8, "H": 8, "W": 8}
-MAX_NUMERICAL = {"C_in": 8, "C_out": 4, "H": 8, "W": 8}
-
-# One column of a sheet goes right; one row towards the back goes right and up. Flatter
-# than the guide's slant so that a pile of sheets stays short.
-_U = np.array([1.0, 0.0])
-_V = np.array([0.5, -0.34])
 # Empty space between two sheets of a pile, in cells.
 _SHEET_GAP = 0.55
-# Most pixels of the supersampled canvas: bigger canvases are drawn at a lower factor, which
-# keeps the largest animations quick at a small cost in smoothness.
-_MAX_SUPERSAMPLED = 4_500_000
-# A caption writes out every product up to this many channels; beyond, the middle is elided.
-_MAX_TERMS = 8
 
 Box = tuple[int, int, int, int]
 
@@ -50,7 +41,7 @@ Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True, eq=False)
-class DepthGeometry:
+class DepthGeometry(CanvasGeometry):
     """Pixel placement of the depth view.
 
     Stacks are ``"input"`` (``c_in`` sheets) and ``"output"`` (``c_out`` sheets); sheet 0
@@ -81,16 +72,6 @@ class DepthGeometry:
     result_y: float | None  # numerical: centre of the row of dot products
     # text, (x, y) px, Pillow anchor, size px
     labels: tuple[tuple[str, tuple[float, float], str, int], ...]
-
-    @property
-    def line(self) -> float:
-        """Width in px of the guide's 'thick' grid lines."""
-        return line_widths(self.cell)[0]
-
-    @property
-    def thin(self) -> float:
-        """Width in px of the guide's thin connector lines."""
-        return line_widths(self.cell)[1]
 
     def point(self, stack: str, sheet: int, rows, cols) -> np.ndarray:
         """Pixel (x, y) of sheet points; ``rows``/``cols`` broadcast, result shape (..., 2)."""
@@ -151,27 +132,14 @@ class DepthGeometry:
         return math.floor(x), math.floor(y)
 
 
-def _sheet_extent(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bounding box (lo, hi) of a sheet in cells, relative to its (row h, col 0) corner."""
-    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], float)  # (cols right, rows back)
-    pts = corners[:, :1] * _U + corners[:, 1:] * _V
-    return pts.min(axis=0), pts.max(axis=0)
-
-
-def _times(f) -> str:
-    """'×' when the font has the glyph, else 'x' (Pillow's built-in font lacks it)."""
-    missing = bytes(f.getmask("\ufffe"))
-    return "×" if bytes(f.getmask("×")) != missing else "x"
-
-
 def _check_sizes(c_in: int, c_out: int, h: int, w: int, numerical: bool) -> None:
-    """ValueError naming the first size outside the drawable range."""
-    lim = MAX_NUMERICAL if numerical else MAX_SCHEMATIC
+    """ParameterError naming the first size outside the drawable range."""
+    lim = MAX_DEPTH_NUMERICAL if numerical else MAX_DEPTH_SCHEMATIC
     view = "numerical" if numerical else "schematic"
     for name, v in (("C_in", c_in), ("C_out", c_out), ("H", h), ("W", w)):
         if not 1 <= v <= lim[name]:
-            raise ValueError(
-                f"{name} must be from 1 to {lim[name]} for the {view} depth view, got {v} "
+            raise ParameterError(
+                name, f"{name} must be from 1 to {lim[name]} for the {view} depth view, got {v} "
                 f"(limits: C_in <= {lim['C_in']}, C_out <= {lim['C_out']}, H <= {lim['H']}, "
                 f"W <= {lim['W']})"
             )
@@ -183,8 +151,9 @@ def _names(channel_names, c_in: int) -> tuple[str, ...]:
         return ()
     names = tuple(str(n) for n in channel_names)
     if len(names) != c_in:
-        raise ValueError(
-            f"channel_names must have one name per input channel ({c_in}), got {len(names)}"
+        raise ParameterError(
+            "channel_names",
+            f"channel_names must have one name per input channel ({c_in}), got {len(names)}",
         )
     return names
 
@@ -228,12 +197,12 @@ def depth_geometry(
 
 def _place(c_in, c_out, h, w, numerical, bias, style, names, cell) -> DepthGeometry:
     """The layout at one cell size (px)."""
-    lo, hi = _sheet_extent(h, w)
+    lo, hi = pile_extent(h, w)
     sheet_h = (hi[1] - lo[1]) * cell
     label_px = int(np.clip(round(0.5 * cell), 12, 18))
     small_px = int(np.clip(round(0.4 * cell), 10, 14))
     fl, fs = font(style.font, label_px), font(style.font, small_px)
-    times = _times(fl)
+    times = times_sign(fl)
     margin = max(8.0, 0.4 * cell)
     # A tile is a 1x1 cell drawn bigger than a sheet's; numerical tiles are blocks with
     # the number on their front face, big enough to read.
@@ -454,7 +423,8 @@ class DepthAnimation:
             style=self.style, channel_names=channel_names,
         )
         area = self.geometry.size[0] * self.geometry.size[1]
-        self.ss = max(1, min(self.style.supersample, math.isqrt(_MAX_SUPERSAMPLED // area)))
+        self.ss = max(1, min(self.style.supersample,
+                             math.isqrt(MAX_DEPTH_SUPERSAMPLED_PIXELS // area)))
         g = self.geometry
         # Every cell corner of every sheet, once: drawing indexes into these.
         rows, cols = np.meshgrid(np.arange(g.h + 1), np.arange(g.w + 1), indexing="ij")
@@ -523,13 +493,8 @@ class DepthAnimation:
     # -- static layers --------------------------------------------------------------------
 
     def _bbox(self, pts, pad: float | None = None) -> Box:
-        """Integer canvas box around points, widened by ``pad`` px (lines and smoothing)."""
-        g = self.geometry
-        p = math.ceil(g.line) + 2 if pad is None else pad
-        pts = np.asarray(pts, float).reshape(-1, 2)
-        (x0, y0), (x1, y1) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
-        return (max(0, math.floor(x0 - p)), max(0, math.floor(y0 - p)),
-                min(g.size[0], math.ceil(x1 + p)), min(g.size[1], math.ceil(y1 + p)))
+        """:meth:`CanvasGeometry.box` of the drawing's geometry."""
+        return self.geometry.box(pts, pad)
 
     @cached_property
     def _sheet_boxes(self) -> dict[str, list[Box]]:
@@ -820,41 +785,16 @@ def _union(a: Box, b: Box) -> Box:
 
 
 def _check_index(i, n: int) -> int:
-    """``i`` as an int if it numbers one of ``n`` frames, else ValueError."""
-    if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < n:
-        raise ValueError(f"index must be an integer from 0 to {n - 1} (H*W - 1), got {i!r}")
-    return int(i)
+    """``i`` as an int if it numbers one of ``n`` frames, else ParameterError."""
+    return integer(i, "index", f"an integer from 0 to {n - 1} (H*W - 1)", lambda v: 0 <= v < n)
 
 
-def _check_arrays(x, w, b, numerical: bool | None):
-    """The arrays (x, w, b) checked, or ValueError naming the bad one; ``numerical`` picks
-    the drawing limits (None: no limit, for captions)."""
-    arrays = []
-    for name, a, ndim, shape in (("x", x, 3, "(C_in, H, W)"), ("w", w, 2, "(C_out, C_in)")):
-        a = np.asarray(a)
-        if a.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
-        if a.ndim != ndim or a.size == 0:
-            raise ValueError(f"{name} must have shape {shape} (none empty), got shape {a.shape}")
-        arrays.append(a)
-    x, w = arrays
-    c_in, h, wd = x.shape
-    if numerical is not None:
-        _check_sizes(c_in, w.shape[0], h, wd, numerical)
-    if w.shape[1] != c_in:
-        raise ValueError(
-            f"w must have shape (C_out, C_in) = ({w.shape[0]}, {c_in}) to match the {c_in} "
-            f"channels of x, got w.shape[1] = {w.shape[1]}"
-        )
-    if b is not None:
-        b = np.asarray(b)
-        if b.dtype.kind not in "biuf" or b.shape != (w.shape[0],):
-            raise ValueError(f"b must be a numeric array of shape (C_out,) = ({w.shape[0]},), "
-                             f"got shape {b.shape} and dtype {b.dtype}")
-    for name, a in (("x", x), ("w", w), ("b", b)):
-        if a is not None and not np.isfinite(a).all():
-            raise ValueError(f"{name} must be finite (no NaN or infinity)")
-    return x, w, b
+def _check_arrays(x, w, b, numerical: bool):
+    """The arrays (x, w, b) checked, or ParameterError naming the bad one; ``numerical``
+    picks the drawing limits."""
+    return pointwise_arrays(
+        x, w, b, lambda c_in, c_out, h, wd: _check_sizes(c_in, c_out, h, wd, numerical)
+    )
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -879,8 +819,9 @@ def depth_animation(
     b : (C_out,) biases or None
     numerical, style, channel_names, tint : see :class:`DepthAnimation`
 
-    Raises ValueError naming the parameter for inconsistent shapes or sizes too large to
-    draw (:data:`MAX_SCHEMATIC`, :data:`MAX_NUMERICAL`).
+    Raises ParameterError naming the parameter for inconsistent shapes or sizes too large to
+    draw (:data:`~conv_engine.limits.MAX_DEPTH_SCHEMATIC`,
+    :data:`~conv_engine.limits.MAX_DEPTH_NUMERICAL`).
     """
     x, w, b = _check_arrays(x, w, b, bool(numerical))
     style = DEFAULT_STYLE if style is None else style
@@ -889,16 +830,8 @@ def depth_animation(
                           tint=tint)
 
 
-def depth_frames(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray | None = None,
-    *,
-    numerical: bool = False,
-    style: Style | None = None,
-    channel_names: tuple[str, ...] | list[str] | None = None,
-    tint: bool = False,
-) -> list[Image.Image]:
+def depth_frames(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                 **options) -> list[Image.Image]:
     """Every frame of the 1x1 convolution ``out = w @ x[:, i, j] + b`` through depth.
 
     Parameters
@@ -906,93 +839,31 @@ def depth_frames(
     x : (C_in, H, W) feature stack
     w : (C_out, C_in) 1x1 weights, one filter a row
     b : (C_out,) biases or None (shown in the numerical view)
-    numerical : write the pixel's values, weights, biases and dot products (one decimal)
-    style : colours, sizes and fonts shared with the arithmetic figures
-    channel_names : C_in names written beside the input sheets
-    tint : fill each input cell by its value (per channel, pale = smallest)
+    **options : ``numerical``, ``style``, ``channel_names``, ``tint``, keywords of
+        :func:`depth_animation` (:class:`DepthAnimation` says what each does)
 
     Returns
     -------
     H*W RGB images of one size, one per pixel in row-major order. Output values are
     ``conv_engine.ops.pointwise(x, w, b)``.
     """
-    return depth_animation(x, w, b, numerical=numerical, style=style,
-                           channel_names=channel_names, tint=tint).frames()
+    return depth_animation(x, w, b, **options).frames()
 
 
-def draw_depth_step(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray | None = None,
-    index: int = 0,
-    *,
-    numerical: bool = False,
-    style: Style | None = None,
-    channel_names: tuple[str, ...] | list[str] | None = None,
-    tint: bool = False,
-) -> Image.Image:
+def draw_depth_step(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, index: int = 0,
+                    **options) -> Image.Image:
     """Frame ``index`` of :func:`depth_frames` alone (a still for a step scrubber).
 
-    ``index`` runs row-major over the pixels: pixel ``divmod(index, W)``, 0 <= index < H*W.
+    ``index`` runs row-major over the pixels: pixel ``divmod(index, W)``, 0 <= index < H*W;
+    ``options`` are :func:`depth_frames`'.
     """
-    return depth_animation(x, w, b, numerical=numerical, style=style,
-                           channel_names=channel_names, tint=tint).frame(index)
-
-
-def depth_caption(
-    x: np.ndarray,
-    w: np.ndarray,
-    b: np.ndarray | None = None,
-    index: int = 0,
-    *,
-    numerical: bool = True,
-    max_terms: int = _MAX_TERMS,
-) -> str:
-    """What frame ``index`` computes, as text.
-
-    Numerical: a heading, then one line per output channel (a Markdown list)::
-
-        pixel (1,2):
-        - out[0] = 0.3·1 + 1.5·(-2) + 0.5 = -2.2
-        - out[1] = ...
-
-    the products ``x[k, i, j]·w[c, k]`` then the bias, sums of more than ``max_terms``
-    products elided in the middle (the result is still that of every term). Numbers and
-    results follow :mod:`conv_engine.captions`: each value with as many decimals as it has (up
-    to four), the result exact at the decimals of its terms, at least one (``= 3.0``), or
-    ``≈`` with four decimals when a value is printed rounded (``pointwise(x, w, b)[c, i, j]``).
-    Otherwise a sentence counting the multiply-adds.
-    """
-    x, w, b = _check_arrays(x, w, b, None)
-    c_in, h, wd = x.shape
-    r, col = divmod(_check_index(index, h * wd), wd)
-    head = f"pixel ({r},{col})"
-    c_out = w.shape[0]
-    if not numerical:
-        return (f"{head}: each of the {c_out} output channel{'s' if c_out > 1 else ''} is a "
-                f"weighted sum of the pixel's {c_in} channel value{'s' if c_in > 1 else ''}"
-                f"{' plus a bias' if b is not None else ''}: {c_out * c_in} multiply-adds.")
-    out = pointwise(x, w, b)[:, r, col]
-    parts = []
-    for j in range(c_out):
-        terms, rel, total = dot_terms(x[:, r, col], w[j], None if b is None else b[j],
-                                      result=out[j])
-        bias = terms[c_in:]  # elide products only: the bias stays in view
-        terms = terms[:c_in]
-        if len(terms) > max(2, max_terms):
-            keep = max(2, max_terms) - 1
-            terms = [*terms[: keep - keep // 2], "…", *terms[c_in - keep // 2:]]
-        parts.append(f"out[{j}] {rel} {' + '.join(terms + bias)} {rel} {total}")
-    return f"{head}:\n" + "\n".join(f"- {part}" for part in parts)  # a list in Markdown
+    return depth_animation(x, w, b, **options).frame(index)
 
 
 __all__ = [
-    "MAX_NUMERICAL",
-    "MAX_SCHEMATIC",
     "DepthAnimation",
     "DepthGeometry",
     "depth_animation",
-    "depth_caption",
     "depth_frames",
     "depth_geometry",
     "draw_depth_step",

@@ -1,7 +1,10 @@
 """Where things land on the canvas: grid and output cells -> pixels, for both views.
 
 Only screen placement lives here; which cells a kernel covers comes from the engine's
-one geometry function (``arithmetic.window_in``, via the trace's steps and layout).
+one geometry function (``arithmetic.window_in``, via the trace's steps and layout). The
+projections of every view are here too: the guide's slant (:data:`SLANT`) and the flatter
+pile projection of the depth and channels views (:data:`PILE_U`, :data:`PILE_V`), with what
+every view's geometry shares (:class:`CanvasGeometry`: line widths, boxes of points).
 """
 
 from __future__ import annotations
@@ -12,16 +15,56 @@ from functools import cached_property
 
 import numpy as np
 
+from ..checks import ParameterError
+from ..limits import MAX_CANVAS_SIDE
 from .style import Style, font, line_widths
 
 # The guide's 2.5D slant: a point (x, y) of a plane (y up) goes to (x - 0.7 y, 0.5 x + 0.65 y).
 SLANT = np.array([[1.0, -0.7], [0.5, 0.65]])
-# Side of the largest canvas we agree to allocate, whatever the grid.
-MAX_CANVAS = 4000
+# The piles of sheets (depth and channels views): one column of a sheet goes right; one row
+# towards the back goes right and up. Flatter than the guide's slant so that a pile of sheets
+# stays short (the guide's is three times taller: a pile of eight would not fit a page).
+PILE_U = np.array([1.0, 0.0])
+PILE_V = np.array([0.5, -0.34])
+
+
+def pile_extent(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bounding box (lo, hi) in cells of an (h, w) sheet of a pile, relative to its
+    (row h, col 0) corner."""
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], float)  # (cols right, rows back)
+    pts = corners[:, :1] * PILE_U + corners[:, 1:] * PILE_V
+    return pts.min(axis=0), pts.max(axis=0)
+
+
+class CanvasGeometry:
+    """What every view's placement shares: the guide's two line widths for cells of ``cell``
+    px, and boxes of points on a canvas of ``size`` (width, height) px."""
+
+    cell: float
+    size: tuple[int, int]
+
+    @property
+    def line(self) -> float:
+        """Width in px of the guide's 'thick' grid lines (0.8 pt on a 0.5 cm cell)."""
+        return line_widths(self.cell)[0]
+
+    @property
+    def thin(self) -> float:
+        """Width in px of the guide's thin connector lines (0.4 pt on a 0.5 cm cell)."""
+        return line_widths(self.cell)[1]
+
+    def box(self, pts, pad: float | None = None) -> tuple[int, int, int, int]:
+        """Integer canvas box (x0, y0, x1, y1) around points (..., 2) px, widened by ``pad``
+        px (default: room for a thick line and its smoothing), clipped to the canvas."""
+        p = math.ceil(self.line) + 2 if pad is None else pad
+        pts = np.asarray(pts, float).reshape(-1, 2)
+        (x0, y0), (x1, y1) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
+        return (max(0, math.floor(x0 - p)), max(0, math.floor(y0 - p)),
+                min(self.size[0], math.ceil(x1 + p)), min(self.size[1], math.ceil(y1 + p)))
 
 
 @dataclass(frozen=True, eq=False)
-class Geometry:
+class Geometry(CanvasGeometry):
     """Pixel placement of one drawing.
 
     Planes are ``"grid"`` (the drawn input grid: padding and inserted zeros included, in the
@@ -40,16 +83,6 @@ class Geometry:
     label_px: int  # font size of the labels
     # Each label's text, (x, y) position in px and Pillow text anchor.
     labels: tuple[tuple[str, tuple[float, float], str], ...] = field(default=())
-
-    @property
-    def line(self) -> float:
-        """Width in px of the guide's 'thick' lines (0.8 pt on a 0.5 cm cell)."""
-        return line_widths(self.cell)[0]
-
-    @property
-    def thin(self) -> float:
-        """Width in px of the guide's thin connector lines (0.4 pt on a 0.5 cm cell)."""
-        return line_widths(self.cell)[1]
 
     def point(self, plane: str, rows, cols) -> np.ndarray:
         """Pixel (x, y) of plane points; ``rows``/``cols`` broadcast, result shape (..., 2)."""
@@ -170,10 +203,10 @@ def make_geometry(
         if max(w_px, h_px) <= style.max_size or cell <= style.min_cell:
             break
         cell = max(style.min_cell, min(cell - 1, int(cell * style.max_size / max(w_px, h_px))))
-    if max(w_px, h_px) > MAX_CANVAS:
-        raise ValueError(
-            f"grid too large to draw: {w_px}x{h_px} px at {cell} px a cell "
-            f"(at most {MAX_CANVAS} px a side); use smaller sizes"
+    if max(w_px, h_px) > MAX_CANVAS_SIDE:
+        raise ParameterError(
+            "grid_shape", f"grid too large to draw: {w_px}x{h_px} px at {cell} px a cell "
+            f"(at most {MAX_CANVAS_SIDE} px a side); use smaller sizes"
         )
     off = margin - lo
     affine = {}

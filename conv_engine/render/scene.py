@@ -17,13 +17,13 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..captions import fmt
-from ..trace import Step, Trace
+from ..checks import integer
+from ..limits import MAX_ARITHMETIC_SUPERSAMPLED_SIDE
+from ..traces import Step, Trace
 from .geometry import Geometry, make_geometry
 from .raster import Pen, blend, draw_text, edges, grid_lines, line_pixels, pixels, runs
 from .style import DEFAULT_STYLE, RGB, Style, font
 
-# Largest side of the supersampled canvas; bigger canvases are drawn at a lower factor.
-_MAX_SUPERSAMPLED = 4000
 # Text smaller than this many px is not drawn (unreadable, and slow for huge grids).
 _MIN_TEXT_PX = 6
 # Shades of the anti-aliased lines that move: each one more costs GIF bytes in every frame.
@@ -92,7 +92,7 @@ class Animation:
             ("input", _OUTPUT_NAMES[trace.spec.op]),
         )
         side = max(self.geometry.size)
-        self.ss = max(1, min(self.style.supersample, _MAX_SUPERSAMPLED // side))
+        self.ss = max(1, min(self.style.supersample, MAX_ARITHMETIC_SUPERSAMPLED_SIDE // side))
 
     def __len__(self) -> int:
         return len(self.trace.steps)
@@ -397,10 +397,9 @@ class Animation:
     def frame(self, i: int) -> Image.Image:
         """Frame ``i`` (negative counts from the end) as an RGB image of ``geometry.size``."""
         n = len(self)
-        if isinstance(i, bool) or not isinstance(i, int | np.integer) or not -n <= i < n:
-            raise ValueError(f"step must be an integer from 0 to {n - 1}, got {i!r}")
+        i = integer(i, "step", f"an integer from 0 to {n - 1}", lambda v: -n <= v < n)
         im = self.static.copy()
-        for box, patch in self.patches(int(i) % n):
+        for box, patch in self.patches(i % n):
             im.paste(patch, box[:2])
         return im
 

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageFont
 
+from ..checks import ParameterError
+
 RGB = tuple[int, int, int]
 
 
@@ -114,14 +116,18 @@ class Style:
 
     def __post_init__(self) -> None:
         if self.palette not in PALETTES:
-            raise ValueError(f"palette must be one of {tuple(PALETTES)}, got {self.palette!r}")
+            raise ParameterError(
+                "palette", f"palette must be one of {tuple(PALETTES)}, got {self.palette!r}"
+            )
         for name, lo in (("cell", 4), ("numerical_cell", 4), ("min_cell", 1), ("max_size", 64)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+                raise ParameterError(name, f"{name} must be an integer >= {lo}, got {v!r}")
         ss = self.supersample
         if isinstance(ss, bool) or not isinstance(ss, int) or not 1 <= ss <= 8:
-            raise ValueError(f"supersample must be an integer from 1 to 8, got {ss!r}")
+            raise ParameterError(
+                "supersample", f"supersample must be an integer from 1 to 8, got {ss!r}"
+            )
         if self.colors is None:
             object.__setattr__(self, "colors", PALETTES[self.palette])
 
@@ -142,6 +148,12 @@ def font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.Imag
     if path:
         return ImageFont.truetype(path, size)
     return ImageFont.load_default(size=size)
+
+
+def times_sign(f: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
+    """'×' when the font has the glyph, else 'x' (Pillow's built-in font lacks it)."""
+    missing = bytes(f.getmask("\ufffe"))
+    return "×" if bytes(f.getmask("×")) != missing else "x"
 
 
 def line_widths(cell: float) -> tuple[float, float]:
