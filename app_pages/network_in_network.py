@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import conv_engine as ce
-from conv_engine.render.maps import highlight, maps_grid
+from conv_engine.render.maps import highlight
 from ui import features_cache as fc
 from ui import links
 from ui.common import guard, index_slider, small
@@ -53,8 +53,9 @@ def mlp_section() -> None:
         left, right = st.columns(2)
         with left:
             st.markdown("*As 1x1 convolutions: k output maps*")
-            st.image(maps_grid(as_conv, [f"out {i}" for i in range(k)], tile=260),
-                     alt=f"The {k} output maps of the two 1x1 convolutions")
+            st.image(fc.maps_png((skey, "mlp", hidden, k, seed), as_conv,
+                                 tuple(f"out {i}" for i in range(k)), "viridis", 260),
+                     output_format="PNG", alt=f"The {k} output maps of the two 1x1 convolutions")
         with right:
             st.markdown("*As an MLP: one pixel's vector through the layers*")
             r1, r2 = st.columns(2)
@@ -143,7 +144,7 @@ with guard("scoring the classes"):
          for n, d, cv, s in zip(heads, dense, conv, scores, strict=True)],
         hide_index=True,
     )
-    st.image(maps_grid(scores, list(heads), tile=300),
-             alt="Score maps of the three classes")
+    st.image(fc.maps_png((skey, "scores"), scores, tuple(heads), "viridis", 300),
+             output_format="PNG", alt="Score maps of the three classes")
     small("The same head as a 1x1 convolution over the whole map: where each class scores "
           "high.")

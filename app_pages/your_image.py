@@ -8,7 +8,7 @@ import streamlit as st
 
 import conv_engine as ce
 from conv_engine.limits import MAX_DEPTH_SCHEMATIC
-from conv_engine.render.maps import CMAPS, maps_grid
+from conv_engine.render.maps import CMAPS
 from ui import features_cache as fc
 from ui import links
 from ui.common import guard
@@ -58,11 +58,12 @@ if fs is None:
 C, H, W = fs.shape
 
 left, right = st.columns([1, 2], gap="large")
-left.image(img.rgb, alt=f"The image {label}, at its working size")
+left.image(fc.photo(image_key, img.rgb), output_format="JPEG",
+           alt=f"The image {label}, at its working size")
 # Figure captions as small body text: st.caption's faded grey reads 3.9:1 on white.
 left.markdown(f":small[{label}: {H} x {W} pixels (height x width, working size)]")
 right.markdown(f"**Feature stack: {H} x {W} x {C}**")
-right.image(maps_grid(fs.maps, fs.names, cmap=cmap, tile=150),
+right.image(fc.maps_png((skey, cmap), fs.maps, tuple(fs.names), cmap, 150), output_format="PNG",
             alt=f"The {C} feature maps of the image: {', '.join(fs.names)}")
 right.markdown(":small[Each map is stretched to its own range. Angles: the direction the "
                "stripes run (0° horizontal, 90° vertical).]")
@@ -134,7 +135,7 @@ def reduction() -> None:
         y = fc.reduced(skey, fs, digest, w, bias, relu, spatial)
         k_out, H2, W2 = y.shape
         cost = ce.conv_cost(C, k, 1, (H, W), stride=fc.STRIDES.get(spatial, 1))
-        quality = ce.reduction_quality(fs, w, bias, relu=relu, standardize=standardize)
+        quality = fc.quality(skey, fs, digest, w, bias, relu, standardize)
 
         st.markdown(f"#### {H} x {W} x {C} → {H2} x {W2} x {k_out}")
         m2, m3, m4 = st.columns(3)
@@ -155,16 +156,15 @@ def reduction() -> None:
                   + "Measured on the stack before the stride or pooling: the 1x1 outputs "
                   + ("after the ReLU " if relu else "") + "at every pixel.")
 
-        names = [f"out {i}" for i in range(k_out)]
-        grid = maps_grid(y, names, cmap=cmap, tile=320)
-        st.image(grid, alt=f"The {k_out} output maps of the 1x1 convolution, {H2} x {W2} pixels "
-                 "each")
+        maps_key = (skey, digest, relu, spatial, cmap)
+        grid = fc.maps_png(maps_key, y, tuple(f"out {i}" for i in range(k_out)), cmap, 320)
+        st.image(grid, output_format="PNG",
+                 alt=f"The {k_out} output maps of the 1x1 convolution, {H2} x {W2} pixels each")
         st.markdown(f":small[The {k_out} output maps ({H2} x {W2})]")
 
         d1, d2 = st.columns(2)
-        maps_key = (skey, digest, relu, spatial, cmap)
         name = f"1x1_{method}_k{k}_{spatial}"
-        d1.download_button("Download the output maps (PNG)", fc.maps_png(maps_key, grid),
+        d1.download_button("Download the output maps (PNG)", grid,
                            file_name=f"{name}.png", mime="image/png", icon="⬇️", on_click="ignore")
         d2.download_button("Download a GIF through the channels",
                            fc.channels_gif(maps_key, y, cmap), file_name=f"{name}_channels.gif",

@@ -6,12 +6,15 @@ arrays travel as underscore arguments, which Streamlit does not hash.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import streamlit as st
 from PIL import Image
 
 import conv_engine as ce
-from conv_engine.render.maps import colorize
+from conv_engine.reductions import ReductionQuality
+from conv_engine.render.maps import colorize, maps_grid
 from conv_engine.render.plots import fig_png, mlp_diagram, retained_figure
 
 METHOD_LABELS = {
@@ -97,12 +100,32 @@ def curve_png(stack_key: tuple, _curve: ce.ReductionCurve, channels: int, k: int
                                    ylabel=f"variance kept (%), {of}"))
 
 
-# The downloads get their bytes with the page, cached: a file made on click (a callable) or
-# released by a rerun can be swept before the browser fetches it when the server is busy.
+# Shown and downloaded from the same cached bytes: a rerun neither redraws nor re-encodes the
+# grid (pass them to st.image with output_format="PNG", or Streamlit re-encodes as JPEG). The
+# download gets its bytes with the page: a file made on click (a callable) or released by a
+# rerun can be swept before the browser fetches it when the server is busy.
 @st.cache_data(max_entries=16, show_spinner=False)
-def maps_png(maps_key: tuple, _grid: Image.Image) -> bytes:
-    """The grid of output maps as PNG bytes; ``maps_key`` identifies the maps and colormap."""
-    return ce.png_bytes(_grid)
+def maps_png(maps_key: tuple, _maps: np.ndarray, names: tuple[str, ...], cmap: str,
+             tile: int) -> bytes:
+    """A labelled grid of the maps (``maps_grid``) as PNG bytes; ``maps_key``
+    identifies the maps."""
+    return ce.png_bytes(maps_grid(_maps, names, cmap=cmap, tile=tile))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def photo(image_key: str, _rgb: np.ndarray) -> bytes:
+    """The image at its working size as JPEG bytes, encoded once (st.image encodes an array
+    anew on every run)."""
+    buf = io.BytesIO()
+    Image.fromarray(_rgb).save(buf, format="JPEG", quality=95)
+    return buf.getvalue()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def quality(stack_key: tuple, _stack: ce.FeatureStack, w_key: str, _w: np.ndarray,
+            _b: np.ndarray, relu: bool, standardize: bool) -> ReductionQuality:
+    """``reduction_quality`` cached on the stack and a digest of the weights."""
+    return ce.reduction_quality(_stack, _w, _b, relu=relu, standardize=standardize)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
