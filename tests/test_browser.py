@@ -60,7 +60,10 @@ def test_playground_change_setting_and_download_gif(server, page):
     copy = fresh.new_page()
     copy.goto(page.url)
     wait_ready(copy)
-    assert "⌊(5 + 2·1 - 3)/2⌋ + 1 = 3" in copy.locator("[data-testid='stCode']").first.inner_text()
+    # Waits for the formula (under load the page can still be filling in when it is ready):
+    # a copy that does not restore stride 2 times out here.
+    copy.locator("[data-testid='stCode']", has_text="⌊(5 + 2·1 - 3)/2⌋ + 1 = 3").first.wait_for(
+        timeout=30_000)
     fresh.close()
     height = page.get_by_label("Input height")
     height.fill("7")
