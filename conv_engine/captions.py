@@ -41,17 +41,17 @@ _EXACT_BELOW = 1e9
 
 
 def _real(v: object, name: str = "v") -> float:
-    """``v`` as a float, or ValueError naming it."""
+    """``v`` as a float, or a ParameterError naming it."""
     try:
         return float(v)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {type(v).__name__}") from None
+        raise ParameterError(name, f"{name} must be a number, got {type(v).__name__}") from None
 
 
 def _places(v: object, name: str) -> int:
-    """A count of decimals (0..20), or ValueError naming it."""
+    """A count of decimals (0..20), or a ParameterError naming it."""
     if isinstance(v, bool) or not isinstance(v, Integral) or not 0 <= v <= 20:
-        raise ValueError(f"{name} must be an integer from 0 to 20, got {v!r}")
+        raise ParameterError(name, f"{name} must be an integer from 0 to 20, got {v!r}")
     return int(v)
 
 
@@ -87,7 +87,8 @@ def fmt(v: float, places: int = MAX_PLACES, *, min_places: int = 0) -> str:
     v = _real(v)
     places, min_places = _places(places, "places"), _places(min_places, "min_places")
     if min_places > places:
-        raise ValueError(f"min_places must be <= places ({places}), got {min_places}")
+        raise ParameterError("min_places",
+                             f"min_places must be <= places ({places}), got {min_places}")
     if not math.isfinite(v):
         return "nan" if math.isnan(v) else "inf" if v > 0 else "-inf"
     if v.is_integer() and abs(v) < 1e15:  # the common case, fast: the guide's integers
@@ -158,7 +159,8 @@ def dot_terms(
     vt, vd = _printed(values)
     wt, wd = _printed(weights)
     if len(vt) != len(wt):
-        raise ValueError(f"values and weights must have one size, got {len(vt)} and {len(wt)}")
+        raise ParameterError("weights", "values and weights must have one size, got "
+                             f"{len(vt)} and {len(wt)}")
     terms = [f"{v}·{factor_text(w)}" for v, w in zip(vt, wt, strict=True)]
     exact = bool((vd >= 0).all() and (wd >= 0).all())
     places = int((vd + wd).max(initial=0))
@@ -255,13 +257,13 @@ def step_caption(t: Trace, step: Step | int, *, numerical: bool | None = None) -
 
 
 def _step_index(step: object, n: int) -> int:
-    """A step number in -n..n-1 (negative counts from the end), or ValueError."""
+    """A step number in -n..n-1 (negative counts from the end), or a ParameterError."""
     try:
         i = operator.index(step)
     except TypeError:
-        raise ValueError(f"step must be a Step or an integer, got {step!r}") from None
+        raise ParameterError("step", f"step must be a Step or an integer, got {step!r}") from None
     if not -n <= i < n:
-        raise ValueError(f"step must be from 0 to {n - 1}, got {i}")
+        raise ParameterError("step", f"step must be from 0 to {n - 1}, got {i}")
     return i
 
 
@@ -428,11 +430,11 @@ def export_name(spec: ConvSpec, ext: str, *, step: int | None = None) -> str:
     """
     require(spec, ConvSpec, "spec")
     if not isinstance(ext, str) or not re.fullmatch(r"\.?[A-Za-z0-9]{1,10}", ext):
-        raise ValueError(f"ext must be a file extension such as 'gif', got {ext!r}")
+        raise ParameterError("ext", f"ext must be a file extension such as 'gif', got {ext!r}")
     if step is not None and (isinstance(step, bool) or not isinstance(step, Integral)
                              or not 1 <= step <= spec.steps):
-        raise ValueError(f"step must be None or an integer from 1 to {spec.steps} (steps "
-                         f"count from 1), got {step!r}")
+        raise ParameterError("step", f"step must be None or an integer from 1 to {spec.steps} "
+                             f"(steps count from 1), got {step!r}")
 
     def hw(p: tuple[int, int]) -> str:
         return f"{p[0]}" if p[0] == p[1] else f"{p[0]}x{p[1]}"

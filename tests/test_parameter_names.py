@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from conv_engine.arithmetic import ConvSpec
-from conv_engine.captions import channels_caption, depth_caption
+from conv_engine.captions import (
+    channels_caption,
+    depth_caption,
+    dot_terms,
+    export_name,
+    fmt,
+    step_caption,
+)
 from conv_engine.channels import channels_data
 from conv_engine.checks import ParameterError
 from conv_engine.images import crop_center, load_image, load_sample
@@ -97,6 +104,20 @@ def _nan_x() -> np.ndarray:
          "w must have shape (4, 2, 3, 3) for this layer and input, got (4, 1, 3, 3)"),
         (lambda: channels_caption(CX, CW, Conv(4, 3, dilation=2), 0, 0), "dilation",
          "dilation must be 1 for the channels view, got 2"),
+        # captions.py: numbers, sums and names
+        (lambda: fmt("twelve"), "v", "v must be a number, got str"),
+        (lambda: fmt(1.5, places=21), "places", "places must be an integer from 0 to 20, got 21"),
+        (lambda: fmt(1.5, places=1, min_places=2), "min_places",
+         "min_places must be <= places (1), got 2"),
+        (lambda: dot_terms([1, 2], [1], result=1), "weights",
+         "values and weights must have one size, got 2 and 1"),
+        (lambda: step_caption(trace(ConvSpec(4, 3)), 4), "step", "step must be from 0 to 3, got 4"),
+        (lambda: step_caption(trace(ConvSpec(4, 3)), "1"), "step",
+         "step must be a Step or an integer, got '1'"),
+        (lambda: export_name(ConvSpec(4, 3), "g/if"), "ext",
+         "ext must be a file extension such as 'gif', got 'g/if'"),
+        (lambda: export_name(ConvSpec(4, 3), "gif", step=0), "step",
+         "step must be None or an integer from 1 to 4 (steps count from 1), got 0"),
         # player.py
         (lambda: player_data(trace(ConvSpec(21, 1))), "trace",
          "441 steps are too many for the player (at most 400); use smaller sizes"),
