@@ -21,9 +21,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	touch $@ $(VENV)/.run-installed
 
 # Two malloc arenas instead of 8 per core: the server's threads then return freed image
-# buffers to the same pools, and its memory levels off instead of creeping up.
+# buffers to the same pools, and its memory levels off instead of creeping up. Buffers of
+# 1 MiB or more (images, feature stacks, cached bytes) get their own mapping, given back
+# when freed: glibc otherwise raises that threshold as such buffers are freed and keeps
+# them in its heap (250 MiB free there after a load run, a level that varies by round).
 run: $(VENV)/.run-installed
-	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(PY) -m streamlit run app.py
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} MALLOC_MMAP_THRESHOLD_=$${MALLOC_MMAP_THRESHOLD_:-1048576} \
+		$(PY) -m streamlit run app.py
 
 # A lecture hall: N replicas behind nginx (Debian's `nginx` package) on port PORT.
 N ?= 2

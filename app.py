@@ -4,7 +4,9 @@ import streamlit as st
 
 from ui import links
 from ui.common import PAGES
+from ui.uploads import keep_newest_uploads
 
+keep_newest_uploads()  # a session stores its newest uploads only (see ui/uploads.py)
 st.set_page_config(page_icon="🔲", layout="wide")
 page = st.navigation([
     st.Page(path, title=title, icon=icon, default=i == 0)

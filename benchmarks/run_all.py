@@ -1,6 +1,7 @@
 """Run every benchmark script and write BENCHMARKS.md: the machine, then each script's figures.
 
-Every ``benchmarks/bench_*.py``, then ``load.py`` and ``ws_load.py``, runs in its own process with
+Every ``benchmarks/bench_*.py``, then ``load.py`` (one server, then through nginx and 2 replicas)
+and ``ws_load.py``, runs in its own process with
 this interpreter and the repository root on PYTHONPATH, one after the other so that they do
 not compete for the CPU. Each script's printed figures go into the report verbatim, under the
 command that produced them. A script that fails (non-zero exit or timeout) gets a section
@@ -30,6 +31,15 @@ HERE = ROOT / "benchmarks"
 LIBRARIES = ("numpy", "streamlit", "pillow", "imageio", "matplotlib", "scipy", "playwright")
 TIMEOUT = 45 * 60  # s per script
 TAIL = 40  # lines of a failed script's error output kept in the report
+# Scripts run a second time with arguments, each in a section of its own:
+# script -> (arguments, what that run shows instead of the docstring's first paragraph).
+VARIANTS = {
+    "load.py": (("--replicas", "2", "--sessions", "6", "--rounds", "2"),
+                "The browser load run through nginx and 2 replicas (deploy/serve_replicas.py), "
+                "plus copied Convolution arithmetic links opened in fresh browsers: fewer "
+                "sessions than the one-server run, so that it ends in about 3 minutes on 2 "
+                "cores."),
+}
 
 
 @dataclass
@@ -40,22 +50,34 @@ class Outcome:
     returncode: int | None  # None: timed out
     stdout: str
     stderr: str
+    args: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0
 
+    @property
+    def name(self) -> str:
+        return " ".join([self.script.name, *self.args])
 
-def scripts() -> list[Path]:
-    """bench_*.py in name order, then the load runs: load.py (browsers, the longest) and
-    ws_load.py (a lecture hall of light clients through nginx)."""
-    found = sorted(HERE.glob("bench_*.py"))
-    found += [HERE / n for n in ("load.py", "ws_load.py") if (HERE / n).exists()]
+
+def scripts() -> list[tuple[Path, tuple[str, ...]]]:
+    """bench_*.py in name order, then the load runs: load.py (browsers, the longest; again
+    with its VARIANTS arguments) and ws_load.py (a lecture hall of light clients through
+    nginx). Each with the arguments to run it with."""
+    found = [(p, ()) for p in sorted(HERE.glob("bench_*.py"))]
+    for n in ("load.py", "ws_load.py"):
+        if (HERE / n).exists():
+            found.append((HERE / n, ()))
+            if n in VARIANTS:
+                found.append((HERE / n, VARIANTS[n][0]))
     return found
 
 
-def summary(script: Path) -> str:
-    """The first paragraph of a script's docstring, on one line."""
+def summary(script: Path, args: tuple[str, ...] = ()) -> str:
+    """The first paragraph of a script's docstring, on one line (a variant's own line)."""
+    if args:
+        return VARIANTS[script.name][1]
     try:
         doc = ast.get_docstring(ast.parse(script.read_text())) or ""
     except SyntaxError:
@@ -63,21 +85,22 @@ def summary(script: Path) -> str:
     return " ".join(doc.split("\n\n")[0].split())
 
 
-def run(script: Path) -> Outcome:
+def run(script: Path, args: tuple[str, ...] = ()) -> Outcome:
     rel = script.relative_to(ROOT).as_posix()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, rel], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=TIMEOUT)
+        proc = subprocess.run([sys.executable, rel, *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=TIMEOUT)
         code, out, err = proc.returncode, proc.stdout, proc.stderr
     except subprocess.TimeoutExpired as e:
         code = None
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout
         err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
         err = (err or "") + f"\ntimed out after {TIMEOUT} s"
-    return Outcome(script, f"python {rel}", time.perf_counter() - t0, code, out or "", err or "")
+    return Outcome(script, " ".join(["python", rel, *args]), time.perf_counter() - t0, code,
+                   out or "", err or "", args)
 
 
 def _version(name: str) -> str:
@@ -129,10 +152,10 @@ def machine() -> list[str]:
 
 
 def section(o: Outcome) -> list[str]:
-    name = o.script.name
+    name = o.name
     lines = [f"## {name}", ""]
-    if summary(o.script):
-        lines += [summary(o.script), ""]
+    if summary(o.script, o.args):
+        lines += [summary(o.script, o.args), ""]
     status = ("ok" if o.ok else "timed out" if o.returncode is None
               else f"FAILED (exit status {o.returncode})")
     lines += [f"Command: `{o.command}` ({o.seconds:.0f} s, {status})", ""]
@@ -156,12 +179,12 @@ def goals(outcomes: list[Outcome]) -> list[str]:
         hits = [" ".join(ln.split()) for ln in o.stdout.splitlines() if "goal" in ln.lower()]
         if not o.ok:
             hits.append("the script FAILED: see its section")
-        lines += [f"- {o.script.name}: {h}" for h in hits]
+        lines += [f"- {o.name}: {h}" for h in hits]
     return lines
 
 
 def report(outcomes: list[Outcome], started: dt.datetime, partial: bool = False) -> str:
-    failed = [o.script.name for o in outcomes if not o.ok]
+    failed = [o.name for o in outcomes if not o.ok]
     lines = [
         "# Benchmarks",
         "",
@@ -177,7 +200,7 @@ def report(outcomes: list[Outcome], started: dt.datetime, partial: bool = False)
         "",
     ]
     if partial:
-        lines += ["Partial run: only " + ", ".join(o.script.name for o in outcomes) + ".", ""]
+        lines += ["Partial run: only " + ", ".join(o.name for o in outcomes) + ".", ""]
     if failed:
         lines += [f"**Failed: {', '.join(failed)}.**", ""]
     lines += ["## Goals at a glance", "", *(goals(outcomes) or ["(no goals printed)"]), ""]
@@ -196,20 +219,20 @@ def main() -> None:
     todo = scripts()
     if args.only:
         wanted = {n if n.endswith(".py") else f"{n}.py" for n in args.only}
-        unknown = wanted - {s.name for s in todo}
+        unknown = wanted - {s.name for s, _ in todo}
         if unknown:
             parser.error(f"unknown scripts: {', '.join(sorted(unknown))}")
-        todo = [s for s in todo if s.name in wanted]
+        todo = [(s, a) for s, a in todo if s.name in wanted]
     started = dt.datetime.now(dt.UTC)
     outcomes = []
-    for script in todo:
-        print(f"running {script.name} ...", flush=True)
-        o = run(script)
+    for script, args in todo:
+        print(f"running {' '.join([script.name, *args])} ...", flush=True)
+        o = run(script, args)
         print(f"  {'ok' if o.ok else 'FAILED'} in {o.seconds:.0f} s", flush=True)
         outcomes.append(o)
     out = ROOT / args.out
     out.write_text(report(outcomes, started, partial=bool(args.only)))
-    failed = [o.script.name for o in outcomes if not o.ok]
+    failed = [o.name for o in outcomes if not o.ok]
     print(f"wrote {out.relative_to(ROOT)}" + (f"; failed: {', '.join(failed)}" if failed else ""))
     sys.exit(1 if failed else 0)
 

@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
+# glibc's allocator as `make run` sets it (see the Makefile): two arenas, and buffers of
+# 1 MiB or more mapped on their own so that freeing them gives the memory back.
+MALLOC_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "1048576"}
 
 
 def healthy(url: str, timeout: float = 2) -> bool:
@@ -75,7 +78,7 @@ class Cluster:
              "--server.address", "127.0.0.1", "--server.port", str(port),
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env={"MALLOC_ARENA_MAX": "2", **os.environ},
+            env={**MALLOC_ENV, **os.environ},
         )
 
     def stop_replica(self, port: int, sig: int = signal.SIGTERM) -> None:
@@ -149,6 +152,11 @@ def serve(replicas: int, port: int, *, host: str = "127.0.0.1",
         tmp = tempfile.TemporaryDirectory(prefix="conv-replicas-")
         run_dir = Path(tmp.name)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        # nginx started by root runs its workers as "nobody": they write request bodies (every
+        # upload) and large responses to temp dirs in run_dir, so they must be able to enter it
+        # (a temporary directory is private to its owner: uploads failed with 500).
+        run_dir.chmod(run_dir.stat().st_mode | 0o011)
     cluster = Cluster(f"http://{host}:{port}", ports, run_dir)
     try:
         for p in ports:
@@ -173,12 +181,17 @@ def serve(replicas: int, port: int, *, host: str = "127.0.0.1",
             tmp.cleanup()
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The command line; benchmarks/load.py --url also reads a running one's port with it."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, default=2, help="Streamlit processes (1-32)")
     parser.add_argument("--port", type=int, default=8080, help="nginx's port")
     parser.add_argument("--host", default="0.0.0.0", help="nginx's address (0.0.0.0: all)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
     stop = False
 
     def _stop(*_: object) -> None:

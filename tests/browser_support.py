@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from deploy.serve_replicas import MALLOC_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -56,7 +58,7 @@ def streamlit_server(name: str, timeout: float = 60) -> Iterator[str]:
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={"MALLOC_ARENA_MAX": "2", **os.environ},  # as `make run` serves it
+        env={**MALLOC_ENV, **os.environ},  # the allocator as `make run` sets it
     )
     url = f"http://127.0.0.1:{port}"
     try:

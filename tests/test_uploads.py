@@ -426,3 +426,121 @@ def test_crop_of_an_image_smaller_than_the_crop():
     head = unpack_header(player.proto.bytes)
     assert head["steps"] == 6  # the 2x3 crop's pixels, not a 4x4 crop's 16
     assert head["captions"][5].startswith("pixel (1,2)")
+
+
+# ----------------------------------------------------------------------------- many PUTs
+# A real server: one session holding its XSRF cookie PUTs file after file to the upload
+# endpoint, as a script can without the page (ui/uploads.py keeps the newest few).
+
+
+def test_upload_store_keeps_each_sessions_newest_files():
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    from ui.uploads import limit
+
+    mgr = MemoryUploadedFileManager("/upload")
+    limit(mgr, keep=2)
+    limit(mgr, keep=2)  # a second call (every run makes one) wraps nothing more
+
+    def add(session: str, file_id: str) -> None:
+        mgr.add_file(session_id=session, file=UploadedFileRec(file_id, "f.png", PNG, b"x" * 10))
+
+    for i in range(5):
+        add("a", f"a{i}")
+    add("b", "b0")
+    add("a", "a3")  # sent again: now the newest
+    add("a", "a5")
+    assert list(mgr.file_storage["a"]) == ["a3", "a5"]
+    assert list(mgr.file_storage["b"]) == ["b0"]
+    assert mgr.get_stats()["cache_memory_bytes"][0].byte_length == 30  # the count kept right
+
+
+def test_upload_limit_refuses_a_store_it_does_not_know():
+    from ui.uploads import limit
+
+    with pytest.raises(RuntimeError, match="cannot limit stored uploads"):
+        limit(object())
+
+
+def _xsrf_token(url: str) -> str:
+    """The XSRF cookie the server sets on any page; the upload endpoint wants it echoed in a
+    header too (double submit)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
+        for header in r.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == "_streamlit_xsrf":
+                return rest.split(";", 1)[0]
+    raise AssertionError("the server set no XSRF cookie")
+
+
+def _stored_upload_bytes(url: str) -> int:
+    """Bytes in the server's upload store, from /_stcore/metrics (0 when it holds none)."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/_stcore/metrics?families=cache_memory_bytes",
+                                timeout=30) as r:
+        text = r.read().decode()
+    found = re.findall(r'cache_type="UploadedFileManager"[^}]*\} (\d+)', text)
+    return sum(int(n) for n in found)
+
+
+@pytest.mark.browser
+def test_one_session_cannot_pile_up_uploads(server):
+    import asyncio
+
+    import requests
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from ui.uploads import KEEP
+
+    size, files = 1 << 20, 8
+    token = _xsrf_token(server)
+    ws_url = server.replace("http://", "ws://") + "/_stcore/stream"
+
+    async def run_script(ws) -> str:
+        """Run the home page; its session id once the script has finished cleanly."""
+        msg = BackMsg()
+        msg.rerun_script.page_name = ""
+        await ws.send(msg.SerializeToString())
+        session_id, exceptions = "", 0
+        async with asyncio.timeout(60):
+            while True:
+                fwd = ForwardMsg()
+                fwd.ParseFromString(await ws.recv())
+                kind = fwd.WhichOneof("type")
+                if kind == "new_session":
+                    session_id = fwd.new_session.initialize.session_id
+                elif kind == "delta" and fwd.delta.new_element.WhichOneof("type") == "exception":
+                    exceptions += 1
+                elif kind == "script_finished":
+                    break
+        assert not exceptions
+        return session_id
+
+    def put(session_id: str, i: int) -> int:
+        r = requests.put(f"{server}/_stcore/upload_file/{session_id}/file-{i}",
+                         files={"file": (f"f{i}.png", bytes([i]) * size, "image/png")},
+                         headers={"X-Xsrftoken": token}, cookies={"_streamlit_xsrf": token},
+                         timeout=30)
+        return r.status_code
+
+    async def attack() -> int:
+        async with websockets.connect(ws_url, subprotocols=["streamlit"],
+                                      max_size=None) as ws:
+            session_id = await run_script(ws)
+            assert session_id
+            for i in range(files):  # the session stays open: the endpoint accepts them all
+                assert await asyncio.to_thread(put, session_id, i) == 204
+            held = await asyncio.to_thread(_stored_upload_bytes, server)
+            await run_script(ws)  # the session still works
+            return held
+
+    held = asyncio.run(attack())
+    # Without the limit the store holds all 8 MiB until the session expires.
+    assert size <= held <= KEEP * size, f"{held / size:.1f} files of this session stored"
