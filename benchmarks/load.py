@@ -494,11 +494,16 @@ async def visitor(browser, url: str, sid: int, rnd: int, png: bytes,
         step = "download the maps"
         s.png_bytes = await _download(page, "Download the output maps (PNG)", PNG_MAGIC, ".png")
     except Exception as e:  # a failed session is a finding, not a crash of the run
-        first = (str(e).strip().splitlines() or [""])[0]
-        s.error = f"{step}: {type(e).__name__}: {first[:200]}"
+        s.error = f"{step}: {_failure(e)}"
     finally:
         await ctx.close()
     return s
+
+
+def _failure(e: Exception) -> str:
+    """An exception as one short line for the report: its type and first line."""
+    first = (str(e).strip().splitlines() or [""])[0]
+    return f"{type(e).__name__}: {first[:200]}"
 
 
 async def link_visitor(browser, url: str, sid: int, rnd: int, link: str, expected: str,
@@ -522,8 +527,7 @@ async def link_visitor(browser, url: str, sid: int, rnd: int, link: str, expecte
         if lost:
             raise AssertionError(f"the URL {page.url} lost {'&'.join(lost)}")
     except Exception as e:  # a failed opening is a finding, not a crash of the run
-        first = (str(e).strip().splitlines() or [""])[0]
-        s.error = f"{type(e).__name__}: {first[:200]}"
+        s.error = _failure(e)
     finally:
         await ctx.close()
     return s
