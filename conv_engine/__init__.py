@@ -1,16 +1,15 @@
 """Convolution engine: arithmetic, vectorised ops, step traces, drawing and GIF export.
 
-Pure NumPy (plus Pillow/imageio for drawing and export); never imports streamlit. The names
-here are what the app and the benchmarks use as ``ce.NAME``, and ParameterError, the engine's
-error for a bad argument, which the command line catches. Every other public name is imported
-from its module (``from conv_engine.costs import reduction_cost``), whose ``__all__`` lists
-it. tests/test_surface.py keeps this list from regrowing.
+NumPy, plus Pillow, imageio and matplotlib for drawing and export; never imports streamlit.
+The names here are what the app and the benchmarks use as ``ce.NAME``, and ParameterError,
+the engine's error for a bad argument, which the command line catches. Every other public
+name is imported from its module (``from conv_engine.costs import reduction_cost``), whose
+``__all__`` lists it. tests/test_surface.py keeps this list from regrowing.
 """
 
-# Modules read as attributes (ce.images.EXTENSIONS, ce.render.Style, ce.depth: the
-# 1x1-through-depth drawing); the aliases mark them as re-exported.
+# A module the app reads as an attribute (ce.images.EXTENSIONS); the alias marks it as
+# re-exported.
 from . import images as images
-from . import render as render
 from .architectures import (
     MOBILENET_PRINTED,
     MOBILENET_TABLE2,
@@ -56,7 +55,6 @@ from .reductions import (
     reduction_weights,
 )
 from .render import Animation, ChannelsAnimation, Style, animation, channels_animation
-from .render import depth as depth
 from .traces import Trace, random_data, trace
 
 __all__ = [

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import conv_engine as ce
-from conv_engine import captions, depth
+from conv_engine import captions
 from conv_engine.arithmetic import grid_layout
 from conv_engine.export import trace_to_gif
-from conv_engine.render import Animation, draw_step, output_text
+from conv_engine.render import Animation, depth, draw_step, output_text
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
