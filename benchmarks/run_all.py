@@ -225,9 +225,9 @@ def main() -> None:
         todo = [(s, a) for s, a in todo if s.name in wanted]
     started = dt.datetime.now(dt.UTC)
     outcomes = []
-    for script, args in todo:
-        print(f"running {' '.join([script.name, *args])} ...", flush=True)
-        o = run(script, args)
+    for script, script_args in todo:
+        print(f"running {' '.join([script.name, *script_args])} ...", flush=True)
+        o = run(script, script_args)
         print(f"  {'ok' if o.ok else 'FAILED'} in {o.seconds:.0f} s", flush=True)
         outcomes.append(o)
     out = ROOT / args.out
