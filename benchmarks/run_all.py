@@ -39,6 +39,9 @@ VARIANTS = {
                 "plus copied Convolution arithmetic links opened in fresh browsers: fewer "
                 "sessions than the one-server run, so that it ends in about 3 minutes on 2 "
                 "cores."),
+    "ws_load.py": (("--cases", "1"),
+                   "The same lecture hall of light clients when everyone opens the teacher's one "
+                   "link: what a session costs once its case is drawn."),
 }
 
 

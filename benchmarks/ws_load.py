@@ -3,15 +3,17 @@
 A browser on this 2-core machine costs more CPU than the server's work for it, so the browser
 load run (load.py) cannot reach a class of 200. Each client here does what a browser's first
 visit does on the wire: it opens Streamlit's WebSocket, asks for one page with a query string
-(a Convolution arithmetic case whose input height differs per client, so the caches cannot
-serve everyone the same answer), and waits for the script-finished message. Exceptions in
-the page count as failures. It measures the time from connecting to "finished", the server
-CPU seconds per session and the resident memory of each replica.
+(a Convolution arithmetic case: by default one of 60, so the caches cannot serve everyone
+the same answer; ``--cases 1``: everyone opens the teacher's one link), and waits for the
+script-finished message. Exceptions in the page count as failures. It measures the time from
+connecting to "finished", the server CPU seconds per session and the resident memory of each
+replica.
 
 Run from the repository root:
 
     python benchmarks/ws_load.py --replicas 2 --sessions 200        # nginx + 2 replicas
     python benchmarks/ws_load.py --replicas 0 --sessions 50         # one server, no proxy
+    python benchmarks/ws_load.py --cases 1                          # one shared link
 
 All traffic stays on 127.0.0.1: the servers are started for the run and stopped after it.
 """
@@ -45,19 +47,23 @@ class Visit:
     error: str = ""
 
 
-def query(i: int) -> str:
-    """A custom case per client: heights 3..32 and two strides, so 60 distinct cases."""
-    return f"mode=custom&ih={3 + i % 30}&stride={1 + (i // 30) % 2}"
+CASES = 60  # heights 3..32 and two strides
 
 
-async def visit(ws_url: str, i: int, timeout: float) -> Visit:
+def query(i: int, cases: int = CASES) -> str:
+    """Client ``i``'s custom case, one of ``cases`` (at most 60): heights 3..32, then stride 2."""
+    j = i % cases
+    return f"mode=custom&ih={3 + j % 30}&stride={1 + (j // 30) % 2}"
+
+
+async def visit(ws_url: str, i: int, timeout: float, cases: int = CASES) -> Visit:
     """Open the page as a new session and wait until its script has finished."""
     t0 = time.perf_counter()
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
                                       open_timeout=timeout) as ws:
             msg = BackMsg()
-            msg.rerun_script.query_string = query(i)
+            msg.rerun_script.query_string = query(i, cases)
             msg.rerun_script.page_name = PAGE
             await ws.send(msg.SerializeToString())
             exceptions = 0
@@ -77,12 +83,13 @@ async def visit(ws_url: str, i: int, timeout: float) -> Visit:
         return Visit(False, time.perf_counter() - t0, f"{type(e).__name__}: {e}")
 
 
-async def run(ws_url: str, sessions: int, ramp: float, timeout: float) -> list[Visit]:
+async def run(ws_url: str, sessions: int, ramp: float, timeout: float,
+              cases: int = CASES) -> list[Visit]:
     """``sessions`` visits, started evenly over ``ramp`` seconds, all in flight together."""
 
     async def later(i: int) -> Visit:
         await asyncio.sleep(ramp * i / max(1, sessions))
-        return await visit(ws_url, i, timeout)
+        return await visit(ws_url, i, timeout, cases)
 
     return list(await asyncio.gather(*(later(i) for i in range(sessions))))
 
@@ -134,16 +141,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp", type=float, default=10.0,
                         help="seconds over which the sessions start")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--cases", type=int, default=CASES,
+                        help=f"distinct cases the clients open (1..{CASES}); 1: one shared link")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 1000:
         parser.error("sessions must be 1..1000")
+    if not 1 <= args.cases <= CASES:
+        parser.error(f"cases must be 1..{CASES}")
 
     def measure(url: str, pids: list[int]) -> int:
         ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
         asyncio.run(visit(ws_url, 0, args.timeout))  # warm: the first run imports the page
         cpu0, t0 = cpu_seconds(pids), time.perf_counter()
-        visits = asyncio.run(run(ws_url, args.sessions, args.ramp, args.timeout))
+        visits = asyncio.run(run(ws_url, args.sessions, args.ramp, args.timeout, args.cases))
         wall = time.perf_counter() - t0
+        print(f"{args.sessions} clients, {args.cases} distinct case(s), {len(pids)} server(s)")
         print(report(visits, wall, cpu_seconds(pids) - cpu0, [rss_mib(p) for p in pids]))
         return 0 if all(v.ok for v in visits) else 1
 
