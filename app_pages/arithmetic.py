@@ -6,7 +6,7 @@ import streamlit as st
 import conv_engine as ce
 from conv_engine.limits import MAX_PLAYER_STEPS
 from ui import cached, links
-from ui.common import guard, index_slider
+from ui.common import guard, index_slider, show_png
 from ui.controls import MAX_GIF_STEPS, OP_LABELS, PALETTE_COLOURS, as_grid, controls
 from ui.player import player
 
@@ -122,7 +122,7 @@ with guard("drawing the animation"):
                             help="Walk through the output cells one at a time.")
         png = cached.frame_png(key, x, k, choice.labels, choice.palette, step)
         text = cached.caption(key, x, k, step)
-        st.image(png, alt=f"{title}, step {step + 1} of {spec.steps}: {text}")
+        show_png(png, alt=f"{title}, step {step + 1} of {spec.steps}: {text}")
         st.markdown(text)
         st.download_button("Download this frame (PNG)", png, on_click="ignore",
                            file_name=file_name("png", step + 1), mime="image/png",

@@ -9,7 +9,7 @@ import conv_engine as ce
 from conv_engine.limits import MAX_CHANNEL_VIEW
 from ui import channels_cache as cc
 from ui import links
-from ui.common import guard, small
+from ui.common import guard, show_png, small
 
 MAX = MAX_CHANNEL_VIEW
 X = "×"  # in shapes written on the page (the drawings use the font's own)
@@ -112,7 +112,7 @@ with guard("drawing the channels view"):
                             help="Walk through the output cells of the filter one at a time.") - 1
         png = cc.frame_png(case, filt, step)
         text = cc.caption(case, seed, filt, step)
-        st.image(png, alt=f"Step {step + 1} of {steps}: filter {filt} over input {seen}, "
+        show_png(png, alt=f"Step {step + 1} of {steps}: filter {filt} over input {seen}, "
                  f"output cell {divmod(step, out_shape[2])}")
         st.markdown(text)
         st.download_button("Download this step (PNG)", png, file_name=f"{name}_step{step + 1}.png",
@@ -246,7 +246,7 @@ with guard("computing MobileNet's costs"):
                if (alpha, res) == (1.0, 160) else ".")
         )
     png = cc.mobilenet_png(alpha, res)
-    st.image(png, alt=f"Bar chart: multiply-adds of each MobileNet v1 layer at width {alpha:g} "
+    show_png(png, alt=f"Bar chart: multiply-adds of each MobileNet v1 layer at width {alpha:g} "
              f"and {res}x{res}; the pointwise 1x1 layers are the tall bars")
     st.download_button("Download chart (PNG)", png, file_name=f"mobilenet_v1_{alpha:g}_{res}.png",
                        mime="image/png", icon="⬇️", on_click="ignore")
@@ -304,7 +304,7 @@ with guard("computing ResNet's costs"):
         m1.metric("Parameters", ce.si(plain.params), help=f"2·{c}·{c}·9 = {plain.params:,}")
         m2.metric("Multiply-adds", ce.si(plain.mult_adds), help=f"{plain.mult_adds:,}")
     png = cc.resnet_png(stage)
-    st.image(png, alt=f"Bar chart: multiply-adds of the bottleneck block and of two 3x3 layers "
+    show_png(png, alt=f"Bar chart: multiply-adds of the bottleneck block and of two 3x3 layers "
              f"at {sz}x{sz}x{c}")
     st.download_button("Download chart (PNG)", png, file_name=f"resnet_{stage}.png",
                        mime="image/png", icon="⬇️", on_click="ignore", key="ch-dl-resnet")

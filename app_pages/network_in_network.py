@@ -7,7 +7,7 @@ import conv_engine as ce
 from conv_engine.render.maps import highlight
 from ui import features_cache as fc
 from ui import links
-from ui.common import guard, index_slider, small
+from ui.common import guard, index_slider, show_png, small
 from ui.image_input import pick_image, show_notes
 
 st.title("Network in Network")
@@ -53,9 +53,9 @@ def mlp_section() -> None:
         left, right = st.columns(2)
         with left:
             st.markdown("*As 1x1 convolutions: k output maps*")
-            st.image(fc.maps_png((skey, "mlp", hidden, k, seed), as_conv,
+            show_png(fc.maps_png((skey, "mlp", hidden, k, seed), as_conv,
                                  tuple(f"out {i}" for i in range(k)), "viridis", 260),
-                     output_format="PNG", alt=f"The {k} output maps of the two 1x1 convolutions")
+                     alt=f"The {k} output maps of the two 1x1 convolutions")
         with right:
             st.markdown("*As an MLP: one pixel's vector through the layers*")
             r1, r2 = st.columns(2)
@@ -63,7 +63,7 @@ def mlp_section() -> None:
                 row = index_slider("Pixel row", H, "prow", start=H // 2)
             with r2:
                 col = index_slider("Pixel column", W, "pcol", start=W // 2)
-            st.image(fc.mlp_png(skey, fs, hidden, k, seed, row, col),
+            show_png(fc.mlp_png(skey, fs, hidden, k, seed, row, col),
                      alt=f"Pixel ({row}, {col}) through the MLP: {C} inputs, {hidden} hidden, {k} "
                      "outputs")
             same = "The same number sits" if k == 1 else f"The same {k} numbers sit"
@@ -144,7 +144,7 @@ with guard("scoring the classes"):
          for n, d, cv, s in zip(heads, dense, conv, scores, strict=True)],
         hide_index=True,
     )
-    st.image(fc.maps_png((skey, "scores"), scores, tuple(heads), "viridis", 300),
-             output_format="PNG", alt="Score maps of the three classes")
+    show_png(fc.maps_png((skey, "scores"), scores, tuple(heads), "viridis", 300),
+             alt="Score maps of the three classes")
     small("The same head as a 1x1 convolution over the whole map: where each class scores "
           "high.")

@@ -11,7 +11,7 @@ from conv_engine.limits import MAX_DEPTH_SCHEMATIC
 from conv_engine.render.maps import CMAPS
 from ui import features_cache as fc
 from ui import links
-from ui.common import guard
+from ui.common import guard, show_png
 from ui.depth_cache import crop_player, picker_url
 from ui.image_input import pick_image, show_notes
 from ui.player import crop_picker, player
@@ -63,8 +63,8 @@ left.image(fc.photo(image_key, img.rgb), output_format="JPEG",
 # Figure captions as small body text: st.caption's faded grey reads 3.9:1 on white.
 left.markdown(f":small[{label}: {H} x {W} pixels (height x width, working size)]")
 right.markdown(f"**Feature stack: {H} x {W} x {C}**")
-right.image(fc.maps_png((skey, cmap), fs.maps, tuple(fs.names), cmap, 150), output_format="PNG",
-            alt=f"The {C} feature maps of the image: {', '.join(fs.names)}")
+show_png(fc.maps_png((skey, cmap), fs.maps, tuple(fs.names), cmap, 150), where=right,
+         alt=f"The {C} feature maps of the image: {', '.join(fs.names)}")
 right.markdown(":small[Each map is stretched to its own range. Angles: the direction the "
                "stripes run (0° horizontal, 90° vertical).]")
 
@@ -158,7 +158,7 @@ def reduction() -> None:
 
         maps_key = (skey, digest, relu, spatial, cmap)
         grid = fc.maps_png(maps_key, y, tuple(f"out {i}" for i in range(k_out)), cmap, 320)
-        st.image(grid, output_format="PNG",
+        show_png(grid,
                  alt=f"The {k_out} output maps of the 1x1 convolution, {H2} x {W2} pixels each")
         st.markdown(f":small[The {k_out} output maps ({H2} x {W2})]")
 
@@ -202,7 +202,7 @@ def reduction() -> None:
 
         st.subheader("How much does a 1x1 reduction keep?")
         cv = fc.curve(skey, fs, standardize)
-        st.image(fc.curve_png(skey, cv, C, k, standardize),
+        show_png(fc.curve_png(skey, cv, C, k, standardize),
                  alt=f"Line chart: variance kept against k, from 1 to {C}, for each way of "
                  "choosing the weights")
         st.markdown(f":small[Variance kept of the {scale_name} channels against k, for each way "

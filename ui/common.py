@@ -45,6 +45,12 @@ def index_slider(label: str, n: int, key: str, *, start: int = 0, one_based: boo
     return st.slider(label, lo, n - 1 + lo, min(start, n - 1) + lo, key=key, help=help) - lo
 
 
+def show_png(data: bytes, *, alt: str, where=st) -> None:
+    """PNG bytes shown as they are. (st.image's "auto" format re-encodes a PNG without alpha
+    as JPEG on every run: CPU on each rerun, and blurred edges on crisp grids.)"""
+    where.image(data, output_format="PNG", alt=alt)
+
+
 def small(text: str, where=st) -> None:
     """A figure's caption or a side note as small body text. (``st.caption`` fades the text
     colour to 60 %: 3.9:1 on white, below the 4.5:1 that small text needs.)"""
