@@ -48,10 +48,17 @@ def test_each_page_opens_from_navigation(server, page, path, title):
     page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
 
 
+def _shows_formula(page, line: str) -> None:
+    """Wait until a code block shows ``line`` of the output-size formula; fails after 30 s.
+    (Under load the page can still be filling in when its script reports ready, so reading
+    the first code block at once sometimes met the PyTorch block instead.)"""
+    page.locator("[data-testid='stCode']", has_text=line).first.wait_for(timeout=30_000)
+
+
 def test_playground_change_setting_and_download_gif(server, page):
     page.goto(f"{server}/arithmetic?preset=padding_strides")
     wait_ready(page)
-    assert "⌊(5 + 2·1 - 3)/2⌋ + 1 = 3" in page.locator("[data-testid='stCode']").first.inner_text()
+    _shows_formula(page, "⌊(5 + 2·1 - 3)/2⌋ + 1 = 3")
     page.get_by_role("button", name="Edit as a custom case").click()
     wait_ready(page)
     assert "mode=custom" in page.url and "stride=2" in page.url
@@ -60,10 +67,7 @@ def test_playground_change_setting_and_download_gif(server, page):
     copy = fresh.new_page()
     copy.goto(page.url)
     wait_ready(copy)
-    # Waits for the formula (under load the page can still be filling in when it is ready):
-    # a copy that does not restore stride 2 times out here.
-    copy.locator("[data-testid='stCode']", has_text="⌊(5 + 2·1 - 3)/2⌋ + 1 = 3").first.wait_for(
-        timeout=30_000)
+    _shows_formula(copy, "⌊(5 + 2·1 - 3)/2⌋ + 1 = 3")  # a copy without stride 2 times out
     fresh.close()
     height = page.get_by_label("Input height")
     height.fill("7")
@@ -71,7 +75,7 @@ def test_playground_change_setting_and_download_gif(server, page):
     wait_ready(page)
     assert "ih=7" in page.url  # the setting is in the URL, so the link can be shared
     _no_exception(page)
-    assert "⌊(7 + 2·1 - 3)/2⌋ + 1 = 4" in page.locator("[data-testid='stCode']").first.inner_text()
+    _shows_formula(page, "⌊(7 + 2·1 - 3)/2⌋ + 1 = 4")
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download GIF").click()
     path = dl.value.path()
